@@ -1,0 +1,1 @@
+"""Instructor-only: hidden checks (reference outputs on grading-time inputs) and the instructor CLI."""

@@ -1,0 +1,1 @@
+"""Hidden checks per assignment module (``autograder.checks.<module>`` mirrors ``course.checks.<module>``)."""

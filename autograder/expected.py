@@ -1,0 +1,66 @@
+"""Generate the fixed expected values of the visible checks (course/expected/<module>.json) from `solutions`.
+
+The visible checks ship these numbers to students (like the numbers printed in CS231n's notebooks); the inputs
+come from course.checks.<module>, the outputs from the reference. `python -m autograder.expected` rewrites
+the files; tests/test_expected.py proves the committed files equal a fresh generation.
+"""
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+EXPECTED_DIR = Path(__file__).resolve().parents[1] / "course" / "expected"
+
+
+def _knn() -> dict[str, Any]:
+    from course.checks import knn as visible
+    from solutions import knn
+
+    d = visible.distance_inputs()
+    p = visible.predict_inputs()
+    cv = visible.cross_validation_inputs()
+    call, _ = visible.run_cross_validation_with_spy(knn.cross_validate_k, cv)
+    return {
+        "distances": {
+            "dists": knn.compute_distances_two_loops(d["X_test"], d["X_train"]).tolist(),
+            "dists_far": knn.compute_distances_two_loops(d["X_test_far"], d["X_train_far"]).tolist(),
+        },
+        "predict_labels": {
+            f"k={k}": knn.predict_labels(p["dists"], p["y_train"], k=k).tolist() for k in p["k_choices"]
+        },
+        "cross_validate_k": {"accuracies": [call.value[k] for k in cv["k_choices"]]},
+    }
+
+
+BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {"knn": _knn}
+
+
+def render(module: str) -> str:
+    """The JSON text of course/expected/<module>.json, as generated now."""
+    return json.dumps(BUILDERS[module](), indent=1, sort_keys=True) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write every expected-values file (or only check them with --check)."""
+    argv = sys.argv[1:] if argv is None else argv
+    stale = []
+    for module in BUILDERS:
+        path = EXPECTED_DIR / f"{module}.json"
+        text = render(module)
+        if "--check" in argv:
+            if not path.exists() or path.read_text() != text:
+                stale.append(str(path))
+        else:
+            path.write_text(text)
+            print(f"wrote {path}")
+    if stale:
+        print("stale expected values (run `python -m autograder.expected`):", *stale, sep="\n  ")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

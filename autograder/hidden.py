@@ -1,0 +1,200 @@
+"""Hidden checks: the student's functions on inputs drawn at grading time, judged against `solutions`.
+
+A hidden test cell in a source notebook calls
+
+    from autograder.hidden import check as hidden_check
+    hidden_check("knn.compute_distances_no_loops", compute_distances_no_loops)
+
+which runs in three steps, so the verdict can move out of the student's kernel without editing a notebook:
+
+1. **inputs** — drawn from a seed derived from the instructor's secret, the student id and the exercise id
+   (a re-run gives the same verdict; numbers memorised from someone else's feedback earn nothing);
+2. **run** — the student's function(s) on those inputs; the outputs are converted to *plain data* (base-class
+   float/int ndarrays of the expected shapes) and written as evidence (``<exercise_id>.npz`` + ``.json``) to
+   ``$NNDL_EVIDENCE_DIR`` (default ``./.nndl_evidence``);
+3. **judge** — the evidence is compared with `solutions` on the same inputs, re-derived from the seed.
+   ``judge`` needs nothing but the evidence files, so a grader process can run it later
+   (``NNDL_HIDDEN_VERDICT=outside`` makes the kernel stop after step 2).
+"""
+
+import hashlib
+import importlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+COURSE_ROOT = Path(__file__).resolve().parents[1]
+DEV_SECRET = "nndl-course-development-secret"
+
+
+@dataclass(frozen=True)
+class HiddenCheck:
+    """One hidden check: how to draw inputs, run the student's code, and what the reference says."""
+
+    exercise_id: str
+    make_inputs: Callable[[np.random.Generator], dict[str, Any]]
+    run: Callable[..., dict[str, Any]]  # (inputs, *functions) -> raw outputs (student code runs here)
+    schema: Callable[[dict[str, Any]], dict[str, tuple[tuple[int, ...], str]]]  # name -> (shape, "float"|"int")
+    judge: Callable[[dict[str, Any], dict[str, np.ndarray]], None]  # (inputs, plain outputs) -> AssertionError
+
+
+_REGISTRY: dict[str, HiddenCheck] = {}
+
+
+def hidden(spec: HiddenCheck) -> HiddenCheck:
+    """Register a hidden check."""
+    _REGISTRY[spec.exercise_id] = spec
+    return spec
+
+
+def lookup(exercise_id: str) -> HiddenCheck:
+    """The hidden check registered under `exercise_id` (imports autograder.checks.<module>)."""
+    module = exercise_id.partition(".")[0]
+    if exercise_id not in _REGISTRY and module.isidentifier():
+        try:
+            importlib.import_module(f"autograder.checks.{module}")
+        except ModuleNotFoundError:
+            pass
+    if exercise_id not in _REGISTRY:
+        raise KeyError(f"no hidden check named {exercise_id!r}")
+    return _REGISTRY[exercise_id]
+
+
+# ---- grading context ------------------------------------------------------------------------------------
+def grading_secret() -> str:
+    """The instructor's secret: $NNDL_GRADING_SECRET, else .grading/secret of the course, else a dev value."""
+    if os.environ.get("NNDL_GRADING_SECRET"):
+        return os.environ["NNDL_GRADING_SECRET"]
+    path = COURSE_ROOT / ".grading" / "secret"
+    if path.is_file():
+        return path.read_text().strip()
+    return DEV_SECRET
+
+
+def student_id(cwd: Path | None = None) -> str:
+    """$NNDL_STUDENT_ID, else <student> from nbgrader's cwd autograded/<student>/<assignment>, else 'instructor'."""
+    if os.environ.get("NNDL_STUDENT_ID"):
+        return os.environ["NNDL_STUDENT_ID"]
+    cwd = Path.cwd() if cwd is None else cwd
+    if cwd.parent.parent.name == "autograded":
+        return cwd.parent.name
+    return "instructor"
+
+
+def grading_seed(exercise_id: str, student: str, secret: str) -> int:
+    """A 63-bit seed from sha256(secret | student | exercise id)."""
+    digest = hashlib.sha256(f"{secret}|{student}|{exercise_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+def evidence_dir() -> Path:
+    """Where the evidence files go: $NNDL_EVIDENCE_DIR or ./.nndl_evidence."""
+    return Path(os.environ.get("NNDL_EVIDENCE_DIR", ".nndl_evidence"))
+
+
+# ---- plain data -----------------------------------------------------------------------------------------
+def to_plain(name: str, value: Any, shape: tuple[int, ...], kind: str) -> np.ndarray:
+    """Convert a student's output to a base-class ndarray of `shape` and kind 'float' or 'int'.
+
+    Raises AssertionError (a wrong answer, worth 0) for None, wrong shapes, non-numeric or non-finite ints.
+    """
+    from course.checks.core import as_array
+
+    arr = as_array(name, value, shape)
+    if kind == "int":
+        if np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool:
+            return np.array(arr, dtype=np.int64)
+        if np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+            return np.array(arr, dtype=np.int64)
+        raise AssertionError(f"{name}: expected integer labels, got dtype {arr.dtype}")
+    return np.array(arr, dtype=np.float64)
+
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def write_evidence(directory: Path, exercise_id: str, meta: dict[str, Any], outputs: dict[str, np.ndarray]) -> None:
+    """Write <exercise_id>.npz (plain arrays, no pickles) and <exercise_id>.json (who, seed, status)."""
+    if not _SAFE_NAME.match(exercise_id):
+        raise ValueError(f"bad exercise id {exercise_id!r}")
+    directory.mkdir(parents=True, exist_ok=True)
+    np.savez(directory / f"{exercise_id}.npz", **outputs)
+    (directory / f"{exercise_id}.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
+
+
+def read_evidence(directory: Path, exercise_id: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Read evidence back as plain data (allow_pickle=False): (meta, outputs)."""
+    meta = json.loads((directory / f"{exercise_id}.json").read_text())
+    with np.load(directory / f"{exercise_id}.npz", allow_pickle=False) as data:
+        outputs = {k: np.array(data[k]) for k in data.files}
+    return meta, outputs
+
+
+# ---- the three steps ------------------------------------------------------------------------------------
+def inputs_for(spec: HiddenCheck, seed: int) -> dict[str, Any]:
+    """The grading-time inputs of `spec` for `seed` (deterministic)."""
+    return spec.make_inputs(np.random.default_rng(seed))
+
+
+def record(exercise_id: str, *functions: Callable[..., Any]) -> Path:
+    """Steps 1–2: run the student's functions on grading-time inputs and write the evidence. Returns its dir.
+
+    A student error is recorded (status 'error') and re-raised, so the cell shows the student's traceback.
+    """
+    spec = lookup(exercise_id)
+    student, secret = student_id(), grading_secret()
+    seed = grading_seed(exercise_id, student, secret)
+    directory = evidence_dir()
+    meta: dict[str, Any] = {"exercise_id": exercise_id, "student": student, "seed": str(seed)}
+    inputs = inputs_for(spec, seed)
+    try:
+        raw = spec.run(inputs, *functions)
+        outputs = {name: to_plain(name, raw.get(name) if isinstance(raw, dict) else None, shape, kind)
+                   for name, (shape, kind) in spec.schema(inputs).items()}
+    except BaseException as exc:
+        write_evidence(directory, exercise_id, {**meta, "status": "error",
+                                                "error": f"{type(exc).__name__}: {exc}"[:2000]}, {})
+        raise
+    write_evidence(directory, exercise_id, {**meta, "status": "ok"}, outputs)
+    return directory
+
+
+def judge(directory: Path, exercise_id: str, student: str, secret: str) -> None:
+    """Step 3: compare the evidence with the reference; raise AssertionError with the reason if wrong.
+
+    Trusts only the evidence files as data: the inputs are re-derived from the seed computed here.
+    """
+    spec = lookup(exercise_id)
+    try:
+        meta, outputs = read_evidence(directory, exercise_id)
+    except (OSError, ValueError) as exc:
+        raise AssertionError(f"{exercise_id}: no usable evidence ({type(exc).__name__}) — 0 points") from None
+    if meta.get("status") != "ok":
+        raise AssertionError(f"{exercise_id}: your function raised {meta.get('error', 'an error')}")
+    seed = grading_seed(exercise_id, student, secret)
+    inputs = inputs_for(spec, seed)
+    for name, (shape, kind) in spec.schema(inputs).items():
+        if name not in outputs:
+            raise AssertionError(f"{exercise_id}: evidence lacks output {name!r}")
+        got = outputs[name]
+        want = np.int64 if kind == "int" else np.float64
+        if type(got) is not np.ndarray or got.shape != tuple(shape) or got.dtype != want:
+            raise AssertionError(f"{exercise_id}: evidence {name!r} is not a {kind} array of shape {shape}")
+    spec.judge(inputs, outputs)
+
+
+def check(exercise_id: str, *functions: Callable[..., Any]) -> None:
+    """The hidden-test entry point used in source notebooks: record the evidence, then (for now) judge it here.
+
+    With NNDL_HIDDEN_VERDICT=outside the kernel only records; the grader judges in its own process.
+    """
+    directory = record(exercise_id, *functions)
+    if os.environ.get("NNDL_HIDDEN_VERDICT", "kernel") == "outside":
+        return
+    judge(directory, exercise_id, student_id(), grading_secret())
+    print(f"✓ {exercise_id}: hidden check passed")

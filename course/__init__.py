@@ -1,0 +1,1 @@
+"""nndl-course student toolkit."""

@@ -1,0 +1,162 @@
+"""The machinery shared by every check: calling student code safely, comparing with a teaching message.
+
+Used by the visible checks (``course.checks``) and by the instructor's hidden checks, so a student sees the
+same kind of message from both.
+"""
+
+import contextlib
+import io
+import json
+import warnings
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+Hint = tuple[Callable[[np.ndarray, np.ndarray], bool], str]
+
+
+@dataclass
+class Call:
+    """What one call of a student function gave: its value and anything it printed or warned."""
+
+    value: Any
+    warnings: list[str] = field(default_factory=list)
+    stderr: str = ""
+
+    def notes(self) -> str:
+        """A line about warnings/stderr to append to a failure message ('' if there were none)."""
+        parts = []
+        if self.warnings:
+            parts.append("your code emitted: " + "; ".join(sorted(set(self.warnings))))
+        if self.stderr.strip():
+            parts.append("it printed to stderr: " + self.stderr.strip()[:300])
+        return ("\n  (" + " / ".join(parts) + ")") if parts else ""
+
+
+def call_student(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Call:
+    """Call a student's function with copies of the inputs, capturing warnings and stderr.
+
+    Warnings and stderr never reach the cell's output (under nbgrader any stderr in a test cell costs all its
+    points), so an honest answer that warns keeps its points; they are reported only when the check fails.
+    """
+    args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+    kwargs = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in kwargs.items()}
+    err = io.StringIO()
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(err):
+        warnings.simplefilter("always")
+        with np.errstate(all="warn"):
+            value = fn(*args, **kwargs)
+    return Call(value, [f"{w.category.__name__}: {w.message}" for w in caught], err.getvalue())
+
+
+def as_array(name: str, value: Any, shape: tuple[int, ...] | None = None, kind: str = "numeric") -> np.ndarray:
+    """Convert a student's return value to a plain ndarray, or fail with a message about its type/shape."""
+    if value is None:
+        raise AssertionError(f"{name}: your function returned None — did you forget the `return` statement?")
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # noqa: BLE001 - any failure to convert is the student's to fix
+        raise AssertionError(f"{name}: expected an array, got {type(value).__name__} ({exc})") from None
+    if kind == "numeric" and not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise AssertionError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
+    if shape is not None and arr.shape != tuple(shape):
+        hint = ""
+        if arr.shape == tuple(shape)[::-1]:
+            hint = " — it looks transposed"
+        raise AssertionError(f"{name}: expected shape {tuple(shape)}, got {arr.shape}{hint}")
+    return np.array(arr)  # a plain base-class copy (no subclasses)
+
+
+def assert_close(
+    name: str,
+    got: Any,
+    expected: np.ndarray,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    hints: Sequence[Hint] = (),
+    call: Call | None = None,
+) -> None:
+    """Assert `got` equals `expected` entrywise within atol + rtol·|expected|, with a teaching message.
+
+    The message names the shape, the first entry that differs and by how much, how many entries differ, and
+    the first hint whose predicate holds (e.g. "did you take the square root?").
+    """
+    expected = np.asarray(expected)
+    notes = call.notes() if call is not None else ""
+    got = as_array(name, got, expected.shape)
+    if np.issubdtype(got.dtype, np.number) and not np.all(np.isfinite(got)):
+        bad = np.argwhere(~np.isfinite(got))[0]
+        msg = f"{name}: entry {tuple(int(i) for i in bad)} is {got[tuple(bad)]} (not finite)"
+        msg += _hint(got, expected, hints)
+        raise AssertionError(msg + notes)
+    diff = np.abs(got.astype(np.float64) - expected)
+    bad_mask = diff > atol + rtol * np.abs(expected)
+    if not bad_mask.any():
+        return
+    idx = tuple(int(i) for i in np.argwhere(bad_mask)[0]) if expected.ndim else ()
+    worst = float(diff.max())
+    msg = (
+        f"{name}: {int(bad_mask.sum())} of {expected.size} entries differ. "
+        f"First at index {idx}: got {got[idx].item()!r}, expected {expected[idx].item()!r} "
+        f"(largest difference {worst:.3g}; tolerance atol={atol:g} + rtol={rtol:g}·|expected|)."
+    )
+    raise AssertionError(msg + _hint(got, expected, hints) + notes)
+
+
+def assert_equal_labels(name: str, got: Any, expected: np.ndarray, *, hints: Sequence[Hint] = (),
+                        call: Call | None = None) -> None:
+    """Assert an integer label vector equals the expected one exactly, naming the first mismatch."""
+    expected = np.asarray(expected)
+    notes = call.notes() if call is not None else ""
+    got = as_array(name, got, expected.shape)
+    if not np.issubdtype(got.dtype, np.integer):
+        if np.issubdtype(got.dtype, np.floating) and np.all(got == np.round(got)):
+            got = got.astype(np.int64)
+        else:
+            raise AssertionError(f"{name}: expected integer labels, got dtype {got.dtype}" + notes)
+    wrong = np.flatnonzero(got != expected)
+    if wrong.size:
+        i = int(wrong[0])
+        msg = (f"{name}: {wrong.size} of {expected.size} labels are wrong. First at index {i}: "
+               f"got {got[i]}, expected {expected[i]}.")
+        raise AssertionError(msg + _hint(got, expected, hints) + notes)
+
+
+def _hint(got: np.ndarray, expected: np.ndarray, hints: Sequence[Hint]) -> str:
+    for predicate, text in hints:
+        try:
+            with np.errstate(all="ignore"):
+                if predicate(got, expected):
+                    return f"\n  Hint: {text}"
+        except Exception:  # noqa: BLE001 - a hint that cannot be evaluated is simply not given
+            continue
+    return ""
+
+
+def load_expected(module: str) -> dict[str, Any]:
+    """The fixed expected values of the visible checks of `module` (course/expected/<module>.json)."""
+    text = resources.files("course").joinpath("expected", f"{module}.json").read_text()
+    return json.loads(text)
+
+
+def with_globals(fn: Callable[..., Any], **replacements: Any) -> Callable[..., Any]:
+    """A copy of function `fn` whose global names in `replacements` are rebound (e.g. a helper it calls).
+
+    Lets a check feed an exercise reference (or spy) versions of the earlier exercises it depends on, so one
+    wrong function costs only its own points. Non-functions (e.g. a lambda-free callable object) are returned
+    unchanged.
+    """
+    import inspect
+    import types
+
+    fn = inspect.unwrap(fn)  # a decorated function's globals are those of the innermost function
+    if not isinstance(fn, types.FunctionType):
+        return fn
+    new_globals = dict(fn.__globals__)
+    new_globals.update(replacements)
+    clone = types.FunctionType(fn.__code__, new_globals, fn.__name__, fn.__defaults__, fn.__closure__)
+    clone.__kwdefaults__ = fn.__kwdefaults__
+    return clone

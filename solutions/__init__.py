@@ -1,0 +1,1 @@
+"""Reference implementations of every exercise (instructor-only; never shipped to students)."""
