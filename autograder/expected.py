@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
 
 EXPECTED_DIR = Path(__file__).resolve().parents[1] / "course" / "expected"
 

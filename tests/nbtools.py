@@ -1,0 +1,57 @@
+"""Helpers for tests that make submissions out of source/release notebooks."""
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def grade_id(cell) -> str:
+    """The cell's nbgrader grade_id ('' if none)."""
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+
+
+def strip_markers(source: str) -> str:
+    """A solution cell as a student would write it: the code without nbgrader's solution markers."""
+    return "\n".join(l for l in source.splitlines() if l.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+
+
+def submission(assignment: str, notebook: str, answers: dict[str, str], root: Path = ROOT):
+    """The release notebook with the solution cells in `answers` ({grade_id: source}) filled in."""
+    nb = nbformat.read(root / "release" / assignment / notebook, as_version=4)
+    for cell in nb.cells:
+        if grade_id(cell) in answers:
+            cell.source = answers[grade_id(cell)]
+    return nb
+
+
+def reference_answers(assignment: str, notebook: str, root: Path = ROOT) -> dict[str, str]:
+    """{grade_id: correct answer} for every solution cell, taken from the source notebook."""
+    nb = nbformat.read(root / "source" / assignment / notebook, as_version=4)
+    return {grade_id(c): strip_markers(c.source) for c in nb.cells
+            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
+
+
+def grade_class(root: Path, assignment: str, notebook: str, class_: dict) -> dict[str, dict[str, float]]:
+    """Build `assignment` in course copy `root`, submit {student: notebook node}, autograde in one run.
+
+    Returns {student: {grade_id: score}} from the SQLite gradebook.
+    """
+    from autograder.gradebook import scores
+    from autograder.nbg import nbgrader
+
+    nbgrader("generate_assignment", assignment, "--force", root=root)
+    for student, nb in class_.items():
+        folder = root / ".grading" / "submitted" / student / assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, folder / notebook)
+    nbgrader("autograde", assignment, "--force", root=root, timeout=900)
+    return scores(root, assignment)
+
+
+def release_is_fresh(root: Path, assignment: str) -> list[str]:
+    """Files of release/<assignment> that differ between the repo and a fresh build in course copy `root`."""
+    fresh, committed = root / "release" / assignment, ROOT / "release" / assignment
+    names = {p.name for p in fresh.iterdir()} | {p.name for p in committed.iterdir()}
+    return sorted(n for n in names if not ((fresh / n).is_file() and (committed / n).is_file()
+                                           and (fresh / n).read_bytes() == (committed / n).read_bytes()))
