@@ -44,3 +44,10 @@ c.IgnorePattern.pattern = r"(Warning|warnings\.warn)"
 
 # A deleted test cell comes back from the source version instead of "needs manual grading".
 c.OverwriteCells.add_missing_cells = True
+
+# Feedback never shows hidden tests: our scrubber runs after nbgrader's own steps (nbgrader #917).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "autograder.feedback.ScrubHiddenTests",
+]

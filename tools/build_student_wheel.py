@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib.util
 import json
 import re
 import shutil
@@ -111,6 +112,7 @@ def student_pyproject(project: dict) -> str:
     meta = project["project"]
     package_data = project.get("tool", {}).get("setuptools", {}).get("package-data", {}).get("course", [])
     package_data = sorted(set(package_data) | {"expected/*.json"})
+    description = f"Student toolkit of {meta['name']}: data, visible checks, plots, widgets."
     return "\n".join(
         [
             "[build-system]",
@@ -120,7 +122,7 @@ def student_pyproject(project: dict) -> str:
             "[project]",
             f"name = {_toml_string(DIST_NAME)}",
             f"version = {_toml_string(meta['version'])}",
-            f"description = {_toml_string('Student toolkit of ' + meta['name'] + ': data, visible checks, plots, widgets.')}",
+            f"description = {_toml_string(description)}",
             f"requires-python = {_toml_string(meta.get('requires-python', '>=3.11'))}",
             f"dependencies = {_toml_list(student_dependencies(project))}",
             "",
@@ -138,7 +140,8 @@ def _verify_wheel(wheel: Path, staged_course: Path) -> None:
     """The wheel holds every file of the staged course/ and nothing outside course/ and its .dist-info."""
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
-    outside = sorted(n for n in names if n.split("/", 1)[0] != "course" and not n.split("/", 1)[0].endswith(".dist-info"))
+    tops = {name: name.split("/", 1)[0] for name in names}
+    outside = sorted(n for n, top in tops.items() if top != "course" and not top.endswith(".dist-info"))
     if outside:
         raise StudentWheelError(f"{wheel.name} holds files outside course/: {outside}")
     wanted = {
@@ -151,12 +154,10 @@ def _verify_wheel(wheel: Path, staged_course: Path) -> None:
 
 def build_student_wheel(out_dir: Path, course_dir: Path = COURSE_DIR) -> Path:
     """Build the course-only wheel into out_dir and return its path; StudentWheelError if it must not be built."""
-    try:
-        import setuptools  # noqa: F401 - the in-process build backend (--no-build-isolation) needs it
-    except ImportError:
+    if importlib.util.find_spec("setuptools") is None:  # the in-process build backend (--no-build-isolation)
         raise StudentWheelError(
             f"setuptools is not installed in {sys.executable}: `{sys.executable} -m pip install setuptools`"
-        ) from None
+        )
     project = read_project()
     version = project["project"]["version"]
     out_dir = Path(out_dir).resolve()

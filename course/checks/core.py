@@ -7,6 +7,9 @@ same kind of message from both.
 import contextlib
 import io
 import json
+import os
+import signal
+import threading
 import warnings
 from dataclasses import dataclass, field
 from importlib import resources
@@ -35,19 +38,74 @@ class Call:
         return ("\n  (" + " / ".join(parts) + ")") if parts else ""
 
 
+class CheckTimeout(BaseException):
+    """A student's function ran longer than the check's time budget (a BaseException: `except Exception`
+    in student code cannot swallow it)."""
+
+
+def check_time_budget() -> float:
+    """Seconds one call of a student function may take inside a check: $NNDL_CHECK_TIMEOUT or 20."""
+    return float(os.environ.get("NNDL_CHECK_TIMEOUT", "20"))
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float, name: str):
+    """Raise CheckTimeout in the main thread after `seconds` (no limit off the main thread or without SIGALRM)."""
+    if seconds <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _alarm(signum, frame):  # noqa: ARG001 - signal handler signature
+        raise CheckTimeout(f"{name} did not return within {seconds:g} s — is there an infinite loop?")
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _quarantine(fn: Callable[..., Any], reason: str) -> None:
+    """Replace a function that hung by a stub that fails at once, in the namespace that defined it.
+
+    Later cells that use it (plots, timings, other checks) then fail fast instead of each hanging until the
+    cell timeout, so a hung function costs its own exercise only. Re-running its cell restores it.
+    """
+    original = getattr(fn, "__nndl_original__", fn)
+    name = getattr(original, "__name__", None)
+    namespace = getattr(original, "__globals__", None)
+    if not name or namespace is None or namespace.get(name) is not original:
+        return
+
+    def stopped(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"{name} was stopped by its check: {reason}. Fix it and re-run its cell.")
+
+    stopped.__name__ = name
+    namespace[name] = stopped
+
+
 def call_student(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Call:
-    """Call a student's function with copies of the inputs, capturing warnings and stderr.
+    """Call a student's function with copies of the inputs, capturing warnings and stderr, with a time budget.
 
     Warnings and stderr never reach the cell's output (under nbgrader any stderr in a test cell costs all its
     points), so an honest answer that warns keeps its points; they are reported only when the check fails.
+    A call longer than check_time_budget() raises AssertionError and quarantines the function.
     """
     args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
     kwargs = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in kwargs.items()}
     err = io.StringIO()
-    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(err):
-        warnings.simplefilter("always")
-        with np.errstate(all="warn"):
-            value = fn(*args, **kwargs)
+    name = getattr(fn, "__name__", "your function")
+    budget = check_time_budget()
+    try:
+        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(err):
+            warnings.simplefilter("always")
+            with np.errstate(all="warn"), _time_limit(budget, name):
+                value = fn(*args, **kwargs)
+    except CheckTimeout as exc:
+        _quarantine(fn, f"it did not return within {budget:g} s")
+        raise AssertionError(str(exc)) from None
     return Call(value, [f"{w.category.__name__}: {w.message}" for w in caught], err.getvalue())
 
 
@@ -159,4 +217,5 @@ def with_globals(fn: Callable[..., Any], **replacements: Any) -> Callable[..., A
     new_globals.update(replacements)
     clone = types.FunctionType(fn.__code__, new_globals, fn.__name__, fn.__defaults__, fn.__closure__)
     clone.__kwdefaults__ = fn.__kwdefaults__
+    clone.__nndl_original__ = fn  # so a hang quarantines the student's own function
     return clone

@@ -1,0 +1,40 @@
+# nndl-course — every entry point sets up what it needs first (a venv in .venv/ from pyproject.toml).
+# Assumes: Python 3.11 with pip and venv, bash, make. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# nbgrader runs `alembic` and `jupyter` from PATH: the venv's bin must come first
+RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
+
+.PHONY: help setup demo test build lab student-wheel clean
+
+help:
+	@echo "make demo           set up, then build the release and grade a sample class (the main job)"
+	@echo "make test           set up, then run every test"
+	@echo "make build          regenerate release/ from source/ with nbgrader"
+	@echo "make student-wheel  build dist/nndl_course_student-*.whl (the course package only)"
+	@echo "make clean          remove grading state (.grading/) and build artefacts"
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: setup
+	$(RUN) $(BIN)/nndl-course demo
+
+test: setup
+	$(RUN) $(BIN)/python -m pytest
+
+build: setup
+	$(RUN) $(BIN)/nndl-course build
+
+student-wheel: setup
+	$(RUN) $(BIN)/python tools/build_student_wheel.py --out dist
+
+clean:
+	rm -rf .grading build dist *.egg-info

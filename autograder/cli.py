@@ -1,0 +1,201 @@
+"""nndl-course — the instructor's command line (build, grade, feedback, export, status, demo).
+
+Every subcommand works on a course folder (the one holding nbgrader_config.py: the current directory if it
+has one, else this checkout; `--course DIR` to choose) and keeps all grading state in its .grading/ folder.
+Pipeline order, declared once: build → collect → autograde → feedback → export.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+from autograder.nbg import COURSE_ROOT
+
+
+def course_root(arg: str | None) -> Path:
+    """The course folder: --course, else the cwd if it holds nbgrader_config.py, else this checkout."""
+    if arg:
+        root = Path(arg).resolve()
+    elif (Path.cwd() / "nbgrader_config.py").is_file():
+        root = Path.cwd()
+    else:
+        root = COURSE_ROOT
+    if not (root / "nbgrader_config.py").is_file():
+        raise SystemExit(f"error: {root} is not a course folder (no nbgrader_config.py); pass --course DIR")
+    return root
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from autograder.build import build
+
+    for folder in build(args.assignments or None, root=args.root):
+        print(f"built {folder.relative_to(args.root)}")
+    return 0
+
+
+def grade_folder(root: Path, submissions: Path, assignment: str | None = None, roster: set[str] | None = None,
+                 cell_timeout: float | None = None, check_timeout: float | None = None) -> int:
+    """Collect and autograde a folder of submissions; print problems and the score table. Returns exit code."""
+    from autograder.build import check_assignment
+    from autograder.collect import collect
+    from autograder.grade import autograde, grading_secret
+
+    if assignment:
+        check_assignment(assignment, root)
+    grading_secret(root)
+    subs = collect(submissions, root, assignment=assignment, roster=roster)
+    failed = False
+    for sub in subs:
+        for problem in sub.problems:
+            print(f"  ! {sub.student}: {problem}")
+        if not sub.gradable:
+            failed = True
+            what = sub.assignment if sub.assignment != "?" else "nothing"
+            print(f"  ✗ {sub.student}: {what} could not be graded")
+    by_assignment: dict[str, list[str]] = {}
+    for sub in subs:
+        if sub.gradable:
+            by_assignment.setdefault(sub.assignment, []).append(sub.student)
+    for name, students in sorted(by_assignment.items()):
+        ensure_built(root, name)
+        for result in autograde(root, name, students, cell_timeout=cell_timeout, check_timeout=check_timeout):
+            if not result.ok:
+                failed = True
+                print(f"  ✗ {result.student}: nbgrader could not grade {name}: {result.message}")
+        print_table(root, name)
+    if not subs:
+        print(f"no submissions found in {submissions} (expected <student>/<assignment>/*.ipynb or <student>.zip)")
+        failed = True
+    return 1 if failed else 0
+
+
+def ensure_built(root: Path, assignment: str) -> None:
+    """Build `assignment` if the gradebook does not know it yet (autograde needs its cells recorded there)."""
+    from autograder.build import build
+    from autograder.gradebook import max_points
+
+    try:
+        known = bool(max_points(root, assignment))
+    except Exception:  # noqa: BLE001 - nbgrader raises MissingEntry (or a DB error on a new course)
+        known = False
+    if not known:
+        print(f"  (building {assignment}: the gradebook does not know it yet)")
+        build([assignment], root=root)
+
+
+def print_table(root: Path, assignment: str) -> None:
+    """Print a student × exercise table of points for `assignment`."""
+    from autograder.export import table
+
+    exercises, rows = table(root, assignment)
+    short = [e.split(".", 1)[1] for e in exercises]
+    widths = [max(len(s), 5) for s in short]
+    print(f"\n{assignment}")
+    print(f"{'student':<12}" + " ".join(f"{s:>{w}}" for s, w in zip(short, widths)) + "   total")
+    for row in rows:
+        cells = " ".join(f"{row[e]:>{w}g}" for e, w in zip(exercises, widths))
+        print(f"{row['student']:<12}{cells}   {row['total']:g}/{row['max']:g}")
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    roster = None
+    if args.roster:
+        roster = {l.strip().split(",")[0] for l in Path(args.roster).read_text().splitlines() if l.strip()}
+    return grade_folder(args.root, Path(args.submissions), args.assignment, roster, args.timeout, args.check_timeout)
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from autograder.build import assignments
+    from autograder.feedback import generate_feedback
+    from autograder.gradebook import scores
+
+    for name in args.assignments or assignments(args.root):
+        if not scores(args.root, name):
+            continue
+        files = generate_feedback(args.root, name)
+        print(f"feedback for {name}: {len(files)} file(s) in {(args.root / '.grading' / 'feedback').relative_to(args.root)}/")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from autograder.build import assignments
+    from autograder.export import export_csv
+
+    out = Path(args.out) if args.out else args.root / ".grading" / "grades.csv"
+    export_csv(args.root, args.assignments or assignments(args.root), out)
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from autograder.build import assignments
+    from autograder.gradebook import scores
+
+    for name in assignments(args.root):
+        released = (args.root / "release" / name).is_dir()
+        graded = scores(args.root, name) if (args.root / ".grading" / "gradebook.db").exists() else {}
+        print(f"{name:<14} released: {'yes' if released else 'no ':<4} graded students: {len(graded)}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from autograder.build import build
+    from autograder.demo import ASSIGNMENT, CLASS, write_class
+    from autograder.export import export_csv
+    from autograder.feedback import generate_feedback
+
+    root = args.root
+    print("1/4 build the student release with nbgrader")
+    build([ASSIGNMENT], root=root)
+    subs = write_class(root / ".grading" / "demo-submissions", root)
+    print(f"2/4 grade a sample class of {len(CLASS)} in {subs.relative_to(root)}/:")
+    for student, (what, _) in CLASS.items():
+        print(f"      {student}: {what}")
+    code = grade_folder(root, subs, ASSIGNMENT, cell_timeout=args.timeout, check_timeout=args.check_timeout)
+    print("\n3/4 feedback (hidden tests scrubbed)")
+    files = generate_feedback(root, ASSIGNMENT)
+    for f in files:
+        print(f"      {f.relative_to(root)}")
+    csv_path = export_csv(root, [ASSIGNMENT], root / ".grading" / "grades.csv")
+    print(f"4/4 grades: {csv_path.relative_to(root)}")
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `nndl-course` console script."""
+    parser = argparse.ArgumentParser(prog="nndl-course", description=__doc__.splitlines()[0])
+    parser.add_argument("--course", help="course folder (default: cwd if it has nbgrader_config.py, else this checkout)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("build", help="generate release/ from source/ with nbgrader")
+    p.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    p.set_defaults(func=cmd_build)
+    p = sub.add_parser("grade", help="autograde SUBMISSIONS_DIR (<student>/<assignment>/*.ipynb or <student>.zip)")
+    p.add_argument("submissions")
+    p.add_argument("--assignment", help="grade only this assignment (needed for zips without folders)")
+    p.add_argument("--roster", help="file with one student id per line (first CSV column); others are reported")
+    p.add_argument("--timeout", type=float, default=None, help="seconds per notebook cell (default: nbgrader_config.py)")
+    p.add_argument("--check-timeout", type=float, default=None, help="seconds per student call inside a check (default 20)")
+    p.set_defaults(func=cmd_grade)
+    p = sub.add_parser("feedback", help="HTML feedback per student, hidden tests scrubbed")
+    p.add_argument("assignments", nargs="*")
+    p.set_defaults(func=cmd_feedback)
+    p = sub.add_parser("export", help="grades CSV: student, assignment, points per exercise, total")
+    p.add_argument("assignments", nargs="*")
+    p.add_argument("--out", help="CSV path (default .grading/grades.csv)")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("status", help="assignments, release state and graded students")
+    p.set_defaults(func=cmd_status)
+    p = sub.add_parser("demo", help="build, grade a sample class, write feedback and the CSV")
+    p.add_argument("--timeout", type=float, default=20, help="seconds per cell (default 20)")
+    p.add_argument("--check-timeout", type=float, default=3, help="seconds per student call in a check (default 3)")
+    p.set_defaults(func=cmd_demo)
+    args = parser.parse_args(argv)
+    args.root = course_root(args.course)
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
