@@ -69,7 +69,7 @@ def compute_distances_no_loops(X_test: np.ndarray, X_train: np.ndarray) -> np.nd
     X_test: (num_test, D), X_train: (num_train, D) -> dists: (num_test, num_train).
     Rounding can make the expansion slightly negative, so clip at 0 before the square root.
     """
-    sq = -2.0 * (X_test @ X_train.T)
+    sq = (-2.0 * X_test) @ X_train.T  # scale the small factor, not the (num_test, num_train) product
     sq += np.sum(X_test**2, axis=1)[:, None]
     sq += np.sum(X_train**2, axis=1)[None, :]
     np.maximum(sq, 0.0, out=sq)

@@ -15,8 +15,9 @@ def distance_inputs() -> dict[str, np.ndarray]:
     X_train = rng.normal(size=(12, 5))
     X_test = rng.normal(size=(7, 5))
     X_test[2] = X_train[4]
-    # far from the origin: ||x||² + ||y||² − 2x·y cancels badly here
-    X_train_far = 1e3 + rng.normal(size=(6, 3))
+    # far from the origin: ||x||² + ||y||² − 2x·y cancels badly here. Seed 3 makes the usual unclipped
+    # formulations (a + b − 2AB, −2AB + a + b, einsum norms) round below 0 at a duplicate → NaN without clipping.
+    X_train_far = 1e3 + np.random.default_rng(3).normal(size=(6, 3))
     X_test_far = X_train_far[[0, 3, 5]].copy()
     return {"X_test": X_test, "X_train": X_train, "X_test_far": X_test_far, "X_train_far": X_train_far}
 
