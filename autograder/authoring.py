@@ -46,7 +46,9 @@ def solution_cell_source(module: str, name: str) -> str:
         and isinstance(body[0].value.value, str)
     if has_doc and len(body) == 1:
         raise ValueError(f"solutions.{module}.{name} has only a docstring")
-    start = body[1].lineno if has_doc else body[0].lineno  # first line of the solution (1-based)
+    first = body[1] if has_doc else body[0]
+    decorators = getattr(first, "decorator_list", [])
+    start = decorators[0].lineno if decorators else first.lineno  # first line of the solution (1-based)
     lines = src.splitlines()
     indent = " " * body[1 if has_doc else 0].col_offset
     out = lines[: start - 1] + [f"{indent}### BEGIN SOLUTION"] + lines[start - 1:] + [f"{indent}### END SOLUTION"]

@@ -10,7 +10,8 @@ from course.checks.core import assert_close, assert_equal_labels, call_student, 
 
 # ---- fixed inputs (the expected outputs live in course/expected/knn.json) -------------------------------
 def distance_inputs() -> dict[str, np.ndarray]:
-    """X_test (7, 5), X_train (12, 5); X_test[2] duplicates X_train[4] (its distance must be exactly 0)."""
+    """X_test (7, 5), X_train (12, 5), X_test[2] = X_train[4]; plus 8 test points on or near 6 training
+    points 1e3 from the origin, where the unclipped expansion goes negative."""
     rng = np.random.default_rng(2311)
     X_train = rng.normal(size=(12, 5))
     X_test = rng.normal(size=(7, 5))
@@ -18,7 +19,10 @@ def distance_inputs() -> dict[str, np.ndarray]:
     # far from the origin: ||x||² + ||y||² − 2x·y cancels badly here. Seed 3 makes the usual unclipped
     # formulations (a + b − 2AB, −2AB + a + b, einsum norms) round below 0 at a duplicate → NaN without clipping.
     X_train_far = 1e3 + np.random.default_rng(3).normal(size=(6, 3))
-    X_test_far = X_train_far[[0, 3, 5]].copy()
+    # exact duplicates, then near-duplicates (1e-9 apart): together they make every summation order we tried
+    # (BLAS, einsum, left-to-right and right-to-left dot products) go negative somewhere without clipping
+    near = X_train_far[[1, 2, 4, 0, 3]] + 1e-9 * np.random.default_rng(0).normal(size=(5, 3))
+    X_test_far = np.vstack([X_train_far[[0, 3, 5]], near])
     return {"X_test": X_test, "X_train": X_train, "X_test_far": X_test_far, "X_train_far": X_train_far}
 
 
@@ -110,7 +114,8 @@ def _distance_hints(X_test: np.ndarray, X_train: np.ndarray) -> list:
 def _check_distances(name: str, fn: Callable[..., Any]) -> None:
     inputs, expected = distance_inputs(), load_expected("knn")["distances"]
     call = call_student(fn, inputs["X_test"], inputs["X_train"])
-    assert_close(f"{name}(X_test, X_train)", call.value, np.array(expected["dists"]), rtol=1e-7, atol=1e-9,
+    # atol 1e-7: at a duplicate point the no-loop expansion leaves ~3e-8 of rounding (DESIGN.md: tolerances)
+    assert_close(f"{name}(X_test, X_train)", call.value, np.array(expected["dists"]), rtol=1e-7, atol=1e-7,
                  hints=_distance_hints(inputs["X_test"], inputs["X_train"]), call=call)
     far = call_student(fn, inputs["X_test_far"], inputs["X_train_far"])
     # ~1e6 magnitudes cancel in the no-loop expansion: an error of ~1e-4 is rounding, not a bug

@@ -1,0 +1,427 @@
+"""Tests of the visible checks of a1_knn (course.checks.check("knn.<name>", fn)) and of course.checks.core.
+
+One table of cases runs against the reference (must pass), the released stubs (must raise
+NotImplementedError) and planted bugs (must fail with the teaching message that names the mistake).
+"""
+
+import functools
+import warnings
+
+import nbformat
+import numpy as np
+import pytest
+
+from course.checks import check, exercise_ids
+from course.checks.core import Call, as_array, assert_close, assert_equal_labels, call_student, with_globals
+from course.checks.knn import distance_inputs
+from solutions import knn
+from solutions.knn import KNearestNeighbor  # the global the planted cross-validations call (the check rebinds it)
+from tests.nbtools import ROOT, grade_id
+from tests.strategies import expansion_atol
+
+EXERCISES = ["compute_distances_two_loops", "compute_distances_one_loop", "compute_distances_no_loops",
+             "predict_labels", "cross_validate_k"]
+
+
+def released_stubs() -> dict[str, object]:
+    """The student's starting point: the released notebook's solution cells and the provided class, exec'd."""
+    nb = nbformat.read(ROOT / "release" / "a1_knn" / "knn.ipynb", as_version=4)
+    namespace: dict[str, object] = {"np": np}
+    cells = [c for c in nb.cells if c.cell_type == "code" and grade_id(c).endswith(("-solution", "-provided"))]
+    for cell in cells:
+        exec(compile(cell.source, f"<release {grade_id(cell)}>", "exec"), namespace)  # noqa: S102
+    return namespace
+
+
+def failure_message(exercise_id, fn):
+    """The AssertionError message of a visible check, or None if `fn` passes it."""
+    try:
+        check(exercise_id, fn)
+    except AssertionError as exc:
+        return str(exc)
+    return None
+
+
+# ---- (a) the reference passes, (b) the released stubs do not --------------------------------------------
+@pytest.mark.parametrize("name", EXERCISES)
+def test_reference_passes_visible_check(name, capsys):
+    """Every reference function from solutions.knn passes its visible check and prints only the tick."""
+    assert check(f"knn.{name}", getattr(knn, name)) is None
+    out, err = capsys.readouterr()
+    assert out == f"✓ knn.{name}: visible check passed\n" and err == ""
+
+
+def test_every_knn_exercise_has_a_visible_check():
+    """The visible checks registered under knn.* are exactly the five graded exercises."""
+    assert [i for i in exercise_ids() if i.startswith("knn.")] == sorted(f"knn.{n}" for n in EXERCISES)
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_released_stub_fails_with_not_implemented(name):
+    """The released notebook's stub of each exercise raises NotImplementedError inside its visible check."""
+    stubs = released_stubs()
+    assert {"KNearestNeighbor", name} <= set(stubs)
+    with pytest.raises(NotImplementedError):
+        check(f"knn.{name}", stubs[name])
+
+
+# ---- (c) planted bugs -------------------------------------------------------------------------------------
+def squared_distances(X_test, X_train):
+    return np.sum((X_test[:, None, :] - X_train[None, :, :]) ** 2, axis=2)
+
+
+def l1_distances(X_test, X_train):
+    return np.sum(np.abs(X_test[:, None, :] - X_train[None, :, :]), axis=2)
+
+
+def unclipped_norms_right_to_left(X_test, X_train):
+    """No clip, with the squared norms summed right to left (a fixed order: the same rounding on every machine)."""
+    sq_test = np.cumsum(X_test[:, ::-1] ** 2, axis=1)[:, -1]
+    sq_train = np.cumsum(X_train[:, ::-1] ** 2, axis=1)[:, -1]
+    cross = np.cumsum(X_test[:, None, :] * X_train[None, :, :], axis=2)[..., -1]
+    return np.sqrt(sq_test[:, None] + sq_train[None, :] - 2 * cross)  # the duplicates round to -8.9e-16 → NaN
+
+
+def expansion(X_test, X_train, *, right_to_left=False, clip=True):
+    """A no-loop expansion ||x||² + ||y||² − 2x·y whose cross term is accumulated in a fixed feature order.
+
+    BLAS chooses its own order for X_test @ X_train.T (so rounding differs between machines); np.cumsum adds
+    left to right, which makes these stand-ins for "a correct student's matmul" the same on every machine.
+    """
+    products = X_test[:, None, :] * X_train[None, :, :]
+    cross = np.cumsum(products[..., ::-1] if right_to_left else products, axis=2)[..., -1]
+    sq = np.sum(X_test**2, axis=1)[:, None] + np.sum(X_train**2, axis=1)[None, :] - 2 * cross
+    return np.sqrt(np.maximum(sq, 0) if clip else sq)
+
+
+def unclipped_left_to_right(X_test, X_train):
+    return expansion(X_test, X_train, clip=False)
+
+
+def clipped_right_to_left(X_test, X_train):
+    return expansion(X_test, X_train, right_to_left=True)
+
+
+def unclipped_reference(X_test, X_train):
+    """The reference without its clip (BLAS matmul: whether a duplicate rounds below 0 depends on the BLAS)."""
+    sq = (-2.0 * X_test) @ X_train.T + np.sum(X_test**2, axis=1)[:, None] + np.sum(X_train**2, axis=1)[None, :]
+    return np.sqrt(sq)
+
+
+def transposed_distances(X_test, X_train):
+    return knn.compute_distances_two_loops(X_train, X_test)
+
+
+def distances_without_return(X_test, X_train):
+    knn.compute_distances_two_loops(X_test, X_train)
+
+
+def permuted_distances(X_test, X_train):
+    return knn.compute_distances_two_loops(X_test, X_train)[:, ::-1]
+
+
+def predict_ignoring_k(dists, y_train, k=1):
+    return y_train[np.argmin(dists, axis=1)]
+
+
+def predict_ties_to_largest(dists, y_train, k=1):
+    nearest = np.argsort(dists, axis=1)[:, :k]
+    counts = [np.bincount(row) for row in y_train[nearest]]
+    return np.array([len(c) - 1 - np.argmax(c[::-1]) for c in counts])
+
+
+def _folds(X, y, num_folds):
+    return np.array_split(X, num_folds), np.array_split(y, num_folds)
+
+
+def cv_trains_on_validation_fold(X, y, k_choices, num_folds=5):
+    X_folds, y_folds = _folds(X, y, num_folds)
+    results = {}
+    for k in k_choices:
+        results[k] = []
+        for f in range(num_folds):
+            model = KNearestNeighbor()
+            model.train(X, y)  # bug: the validation fold is part of the training set
+            results[k].append(float(np.mean(model.predict(X_folds[f], k=k) == y_folds[f])))
+    return results
+
+
+def cv_returns_counts(X, y, k_choices, num_folds=5):
+    X_folds, y_folds = _folds(X, y, num_folds)
+    results = {}
+    for k in k_choices:
+        results[k] = []
+        for f in range(num_folds):
+            model = KNearestNeighbor()
+            model.train(np.concatenate(X_folds[:f] + X_folds[f + 1:]), np.concatenate(y_folds[:f] + y_folds[f + 1:]))
+            results[k].append(int(np.sum(model.predict(X_folds[f], k=k) == y_folds[f])))  # bug: a count
+    return results
+
+
+def cv_without_classifier(X, y, k_choices, num_folds=5):
+    X_folds, y_folds = _folds(X, y, num_folds)
+    results = {}
+    for k in k_choices:
+        results[k] = []
+        for f in range(num_folds):
+            X_tr, y_tr = np.concatenate(X_folds[:f] + X_folds[f + 1:]), np.concatenate(y_folds[:f] + y_folds[f + 1:])
+            dists = knn.compute_distances_two_loops(X_folds[f], X_tr)
+            results[k].append(float(np.mean(knn.predict_labels(dists, y_tr, k=k) == y_folds[f])))
+    return results
+
+
+def cv_reversed_folds(X, y, k_choices, num_folds=5):
+    X_folds, y_folds = _folds(X, y, num_folds)
+    results = {}
+    for k in k_choices:
+        results[k] = []
+        for f in reversed(range(num_folds)):  # bug: accuracies listed from the last fold to the first
+            model = KNearestNeighbor()
+            model.train(np.concatenate(X_folds[:f] + X_folds[f + 1:]), np.concatenate(y_folds[:f] + y_folds[f + 1:]))
+            results[k].append(float(np.mean(model.predict(X_folds[f], k=k) == y_folds[f])))
+    return results
+
+
+PLANTED = [
+    ("compute_distances_two_loops", squared_distances, ["SQUARED", "square root"]),
+    ("compute_distances_one_loop", squared_distances, ["square root"]),
+    ("compute_distances_one_loop", l1_distances, ["L1", "Manhattan"]),
+    ("compute_distances_no_loops", unclipped_norms_right_to_left, ["nan (not finite)", "clip", "RuntimeWarning"]),
+    ("compute_distances_no_loops", unclipped_reference, ["far from the origin", "nan (not finite)", "clip"]),
+    ("compute_distances_no_loops", transposed_distances, ["expected shape (7, 12), got (12, 7)", "transposed"]),
+    ("compute_distances_two_loops", distances_without_return, ["returned None", "return"]),
+    ("compute_distances_one_loop", permuted_distances, ["wrong places"]),
+    ("predict_labels", predict_ignoring_k, ["1-nearest-neighbour", "vote among the k nearest"]),
+    ("predict_labels", predict_ties_to_largest, ["k=2", "tie", "smallest label"]),
+    ("cross_validate_k", cv_trains_on_validation_fold, ["validation fold"]),
+    ("cross_validate_k", cv_returns_counts, ["fraction", "not a count"]),
+    ("cross_validate_k", cv_without_classifier, ["never called KNearestNeighbor"]),
+    ("cross_validate_k", cv_reversed_folds, ["reverse order"]),
+]
+
+
+@pytest.mark.parametrize(("name", "buggy", "phrases"), PLANTED, ids=[f"{n}-{b.__name__}" for n, b, _ in PLANTED])
+def test_planted_bug_fails_with_teaching_message(name, buggy, phrases, capsys):
+    """A planted mistake fails its visible check with an AssertionError naming the mistake; nothing is printed."""
+    with pytest.raises(AssertionError) as info:
+        check(f"knn.{name}", buggy)
+    message = str(info.value)
+    assert all(p in message for p in phrases), message
+    assert capsys.readouterr() == ("", "")
+
+
+def test_unclipped_expansion_is_a_real_bug():
+    """Without the clip, the same-order expansion returns NaN for some near-duplicates at 1e3 (D=3, as in the check)."""
+    rng = np.random.default_rng(0)
+    X_train = 1e3 + rng.normal(size=(50, 3))
+    X_test = X_train + 1e-9 * rng.normal(size=(50, 3))
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(np.diag(unclipped_left_to_right(X_test, X_train))).any()
+
+
+def test_visible_check_catches_a_missing_clip():
+    """The no-loop visible check fails an unclipped expansion (which gives NaN on near-duplicates)."""
+    message = failure_message("knn.compute_distances_no_loops", unclipped_left_to_right)
+    assert message is not None and "clip" in message, message
+
+
+def test_right_to_left_expansion_is_correct_on_the_visible_inputs():
+    """The clipped right-to-left expansion equals the loop distances up to the expansion's rounding."""
+    inputs = distance_inputs()
+    for X_test, X_train in [(inputs["X_test"], inputs["X_train"]), (inputs["X_test_far"], inputs["X_train_far"])]:
+        np.testing.assert_allclose(clipped_right_to_left(X_test, X_train),
+                                   knn.compute_distances_two_loops(X_test, X_train), rtol=1e-10,
+                                   atol=expansion_atol(X_test, X_train))
+
+
+def test_visible_check_passes_a_correct_expansion_summed_right_to_left():
+    """A correct, clipped no-loop expansion whose cross term is summed in another order passes the check."""
+    check("knn.compute_distances_no_loops", clipped_right_to_left)
+
+
+# ---- (d) honest warnings, (e) student errors, (f) unknown ids --------------------------------------------
+def no_loops_with_a_throwaway_log(X_test, X_train):
+    _unused = np.log(np.zeros(1))  # RuntimeWarning: divide by zero — harmless, the answer is right
+    return knn.compute_distances_no_loops(X_test, X_train)
+
+
+def test_honest_function_that_warns_passes_silently(capsys):
+    """A right answer that emits a numpy RuntimeWarning passes, with nothing on stderr and no warning escaping."""
+    with warnings.catch_warnings(record=True) as escaped:
+        warnings.simplefilter("always")
+        check("knn.compute_distances_no_loops", no_loops_with_a_throwaway_log)
+    out, err = capsys.readouterr()
+    assert escaped == [] and err == ""
+    assert out == "✓ knn.compute_distances_no_loops: visible check passed\n"
+
+
+def test_student_stderr_is_not_shown_when_the_answer_is_right(capsys):
+    """A right answer that prints to stderr passes and its stderr does not reach the cell."""
+    import sys
+
+    def noisy(dists, y_train, k=1):
+        print("debugging...", file=sys.stderr)
+        return knn.predict_labels(dists, y_train, k=k)
+
+    check("knn.predict_labels", noisy)
+    assert capsys.readouterr().err == ""
+
+
+def test_student_exception_propagates():
+    """An IndexError inside the student's function reaches the cell unchanged (the student sees the traceback)."""
+
+    def broken(X_test, X_train):
+        return X_test[len(X_test)]
+
+    with pytest.raises(IndexError):
+        check("knn.compute_distances_one_loop", broken)
+
+
+def test_student_gets_copies_of_the_inputs():
+    """call_student passes copies: a student function that writes into its arguments cannot change the check's data."""
+    def vandal(X_test, X_train):
+        X_test[:] = 0
+        X_train[:] = 0
+        return X_test
+
+    X_test, X_train = np.ones((2, 3)), np.full((4, 3), 2.0)
+    call = call_student(vandal, X_test, X_train=X_train)
+    assert np.all(X_test == 1) and np.all(X_train == 2) and np.all(call.value == 0)
+
+
+@pytest.mark.parametrize("exercise_id", ["knn.compute_distance_no_loop", "nosuchmodule.fn", "no dots at all"])
+def test_unknown_check_id_raises_key_error_listing_known_ids(exercise_id):
+    """check() with an unknown id raises KeyError naming the id and listing the known checks."""
+    with pytest.raises(KeyError) as info:
+        check(exercise_id, lambda: None)
+    message = str(info.value)
+    assert repr(exercise_id) in message and "knn.compute_distances_no_loops" in message
+
+
+# ---- course.checks.core ---------------------------------------------------------------------------------
+def _uses_helper(x):
+    return helper(x) + 1  # noqa: F821 - `helper` is supplied by with_globals
+
+
+def _with_defaults(x, scale=2, *, shift=3):
+    return scale * x + shift
+
+
+def test_with_globals_rebinds_a_global_name_in_a_copy():
+    """with_globals gives a copy that calls the replacement; the original function's globals are untouched."""
+    clone = with_globals(_uses_helper, helper=lambda x: 10 * x)
+    assert clone(2) == 21
+    assert "helper" not in globals()
+    with pytest.raises(NameError):
+        _uses_helper(2)
+
+
+def test_with_globals_keeps_defaults_and_keyword_defaults():
+    """The copy keeps positional and keyword-only defaults."""
+    clone = with_globals(_with_defaults, unrelated=1)
+    assert clone(1) == 5 and clone(1, 3, shift=0) == 3
+
+
+def test_with_globals_sees_through_decorators():
+    """A decorated reference (functools.wraps) is unwrapped, so the replacement reaches the inner body."""
+    calls = []
+
+    class Recorder(KNearestNeighbor):
+        def train(self, X, y):
+            calls.append(len(X))
+            super().train(X, y)
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(10, 2)), rng.integers(0, 2, size=10)
+    result = with_globals(knn.cross_validate_k, KNearestNeighbor=Recorder)(X, y, [1], num_folds=5)
+    assert calls == [8] * 5 and result == knn.cross_validate_k(X, y, [1], num_folds=5)
+
+
+def test_with_globals_returns_non_functions_unchanged():
+    """A callable that is not a Python function (a builtin, a class, a callable object) is returned as is."""
+    obj = KNearestNeighbor()
+    for fn in (len, KNearestNeighbor, functools.partial(_with_defaults, scale=1)):
+        assert with_globals(fn, x=1) is fn
+    assert with_globals(obj, x=1) is obj
+
+
+def test_assert_close_passes_within_tolerance():
+    """Entries within atol + rtol·|expected| pass (nothing is returned, nothing raised)."""
+    assert assert_close("f", np.array([1.0 + 1e-7, 2.0]), np.array([1.0, 2.0]), rtol=1e-6, atol=0) is None
+
+
+def test_assert_close_message_names_count_index_values_and_tolerance():
+    """A mismatch message states how many entries differ, the first index, both values and the tolerance."""
+    got, expected = np.array([[1.0, 2.0], [3.0, 4.5]]), np.array([[1.0, 2.0], [3.5, 4.0]])
+    with pytest.raises(AssertionError) as info:
+        assert_close("f(x)", got, expected, rtol=1e-6, atol=1e-8)
+    message = str(info.value)
+    for phrase in ["f(x): 2 of 4 entries differ", "First at index (1, 0): got 3.0, expected 3.5",
+                   "largest difference 0.5", "atol=1e-08 + rtol=1e-06"]:
+        assert phrase in message, message
+
+
+def test_assert_close_reports_non_finite_entries_and_first_matching_hint():
+    """A NaN is reported as 'not finite' with the first hint whose predicate holds; failing predicates are skipped."""
+    def raises(g, e):
+        raise ValueError("cannot evaluate")
+
+    hints = [(raises, "never shown"), (lambda g, e: False, "not this one"), (lambda g, e: True, "this one"),
+             (lambda g, e: True, "not the second")]
+    with pytest.raises(AssertionError) as info:
+        assert_close("f", np.array([1.0, np.nan]), np.array([1.0, 0.0]), hints=hints)
+    message = str(info.value)
+    assert "entry (1,) is nan (not finite)" in message and "Hint: this one" in message
+    assert "never shown" not in message and "not the second" not in message
+
+
+@pytest.mark.parametrize(
+    ("got", "phrase"),
+    [
+        (None, "returned None — did you forget the `return` statement?"),
+        (np.zeros((3, 2)), "expected shape (2, 3), got (3, 2) — it looks transposed"),
+        (np.zeros(6), "expected shape (2, 3), got (6,)"),
+        (np.array([["a", "b", "c"]] * 2), "expected a numeric array, got dtype <U1"),
+    ],
+)
+def test_assert_close_explains_wrong_type_and_shape(got, phrase):
+    """None, a transposed or wrongly shaped array, or a non-numeric array each get their own message."""
+    with pytest.raises(AssertionError) as info:
+        assert_close("f", got, np.zeros((2, 3)))
+    assert phrase in str(info.value)
+
+
+def test_assert_close_appends_warnings_and_stderr_of_the_call():
+    """When a check fails, the warnings and stderr the student's call produced are shown with the message."""
+    call = Call(None, warnings=["RuntimeWarning: invalid value encountered in sqrt"], stderr="oops\n")
+    with pytest.raises(AssertionError) as info:
+        assert_close("f", np.array([2.0]), np.array([1.0]), call=call)
+    message = str(info.value)
+    assert "your code emitted: RuntimeWarning: invalid value encountered in sqrt" in message
+    assert "it printed to stderr: oops" in message
+
+
+def test_as_array_returns_a_base_class_copy():
+    """as_array turns an ndarray subclass into a plain ndarray that does not share memory with the student's."""
+    student = np.ma.masked_array([1.0, 2.0], mask=[False, True])
+    arr = as_array("f", student, (2,))
+    assert type(arr) is np.ndarray and not np.shares_memory(arr, student.data)
+
+
+def test_assert_equal_labels_names_first_mismatch_and_hint():
+    """A wrong label vector is reported with the count, the first wrong index, both labels and the hint."""
+    with pytest.raises(AssertionError) as info:
+        assert_equal_labels("predict", np.array([0, 2, 1, 2]), np.array([0, 1, 1, 1]),
+                            hints=[(lambda g, e: g[1] == 2, "ties go to the smallest label")])
+    message = str(info.value)
+    assert "predict: 2 of 4 labels are wrong. First at index 1: got 2, expected 1." in message
+    assert "Hint: ties go to the smallest label" in message
+
+
+def test_assert_equal_labels_accepts_whole_floats_and_rejects_fractions():
+    """Float labels that are whole numbers are accepted as ints; 0.5 is not a label."""
+    assert assert_equal_labels("p", np.array([1.0, 0.0]), np.array([1, 0])) is None
+    with pytest.raises(AssertionError, match="expected integer labels, got dtype float64"):
+        assert_equal_labels("p", np.array([0.5, 0.0]), np.array([1, 0]))
+    with pytest.raises(AssertionError, match=r"expected shape \(2,\), got \(3,\)"):
+        assert_equal_labels("p", np.array([1, 0, 0]), np.array([1, 0]))
