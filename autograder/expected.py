@@ -34,7 +34,31 @@ def _knn() -> dict[str, Any]:
     }
 
 
-BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {"knn": _knn}
+def _linear() -> dict[str, Any]:
+    from course.checks import linear as visible
+    from solutions import linear
+
+    out: dict[str, Any] = {}
+    inp = visible.loss_inputs()
+    for key, fn in (("svm", linear.svm_loss_vectorized), ("softmax", linear.softmax_loss_vectorized)):
+        out[key] = {"loss": fn(inp["W"], inp["X"], inp["y"], inp["reg"])[0],
+                    "data_loss": fn(inp["W"], inp["X"], inp["y"], 0.0)[0]}
+    big = visible.large_score_inputs()
+    loss, dW = linear.softmax_loss_vectorized(big["W"], big["X"], big["y"], big["reg"])
+    out["softmax"].update(large_loss=loss, large_dW=dW.tolist())
+    tr = visible.train_inputs()
+    call, spy = visible.run_train_with_spy(linear.train, tr)
+    record = visible.spy_record(spy, tr, tr["num_iters"], tr["batch_size"])
+    out["train"] = {"W_seen": record["W_seen"].tolist(), "W_final": spy.W.tolist(), "loss_history": call.value}
+    p = visible.predict_inputs()
+    scores = p["X"] @ p["W"]
+    out["predict"] = {"y_pred": linear.predict(type("Model", (), {"W": p["W"]})(), p["X"]).tolist(),
+                      "y_argmin": scores.argmin(axis=1).tolist()}
+    return out
+
+
+BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {"knn": _knn, "linear": _linear}
+
 
 
 def render(module: str) -> str:
@@ -63,3 +87,4 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+

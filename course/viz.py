@@ -126,6 +126,7 @@ def plot_cross_validation(
     stds = [accs.std() for accs in folds.values()]
     ax.errorbar(ks, means, yerr=stds, color="tab:orange", marker="o", capsize=4, label="mean ± std")
     ax.legend(loc="best")
+    ax.set_xticks(ks)  # k is an integer: one tick per value tried
     ax.set_xlabel("k")
     ax.set_ylabel("validation accuracy")
     ax.set_title(title)
@@ -157,3 +158,217 @@ def plot_timings(
     ax.set_ylabel("time (s)")
     ax.set_title(title)
     return ax
+
+
+__all__ += ["plot_heatmap", "plot_weights_as_images"]
+
+
+def plot_heatmap(
+    values: np.ndarray,
+    row_labels: Sequence[object],
+    col_labels: Sequence[object],
+    ax: Axes | None = None,
+    title: str = "Validation accuracy",
+    xlabel: str = "",
+    ylabel: str = "",
+    colorbar_label: str = "",
+    fmt: str = "{:.3f}",
+    cmap: str = "viridis",
+) -> Axes:
+    """A grid of numbers as coloured cells, each annotated with its value (e.g. a hyperparameter search).
+
+    values: (R, K) finite numbers or NaN (a NaN cell is left blank, e.g. a run that diverged);
+    row_labels: R tick labels for the y axis, col_labels: K tick labels for the x axis.
+    Returns the Axes, titled and labelled as given, with a colour bar.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 2 or values.size == 0:
+        raise ValueError(f"values must be a non-empty 2-D array (rows, columns), got shape {values.shape}")
+    if len(row_labels) != values.shape[0] or len(col_labels) != values.shape[1]:
+        raise ValueError(f"expected {values.shape[0]} row labels and {values.shape[1]} column labels for values "
+                         f"of shape {values.shape}, got {len(row_labels)} and {len(col_labels)}")
+    if ax is None:
+        ax = _new_axes()
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, aspect="auto")
+    colorbar = ax.figure.colorbar(image, ax=ax)
+    colorbar.set_label(colorbar_label)
+    ax.set_xticks(range(values.shape[1]), [str(c) for c in col_labels])
+    ax.set_yticks(range(values.shape[0]), [str(r) for r in row_labels])
+    finite = values[np.isfinite(values)]
+    middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
+    for (i, j), v in np.ndenumerate(values):
+        if np.isfinite(v):
+            ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize="small",
+                    color="black" if v > middle else "white")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return ax
+
+
+def plot_weights_as_images(
+    W: np.ndarray,
+    image_shape: tuple[int, ...],
+    class_names: Sequence[object] | None = None,
+    title: str = "Learned weights per class",
+    cmap: str = "coolwarm",
+) -> object:
+    """Show each column of a linear classifier's weights as an image (its "template" for that class).
+
+    W: (P, C) with P = prod(image_shape) pixel weights (drop a bias row first); image_shape: e.g. (8, 8) or
+    (32, 32, 3). Grey images use a diverging colour map centred on 0 (red: evidence for the class, blue:
+    against); colour images are rescaled to [0, 1] per class. class_names: C titles (default 0 .. C-1).
+    Returns the matplotlib Figure (one panel per class, titled; axes hidden since pixels have no scale).
+    """
+    import matplotlib.pyplot as plt
+
+    W = np.asarray(W, dtype=np.float64)
+    P = int(np.prod(image_shape))
+    if W.ndim != 2 or W.shape[0] != P:
+        raise ValueError(f"W must have shape (prod(image_shape), C) = ({P}, C), got {W.shape}"
+                         + (" (drop the bias row: W[:-1])" if W.ndim == 2 and W.shape[0] == P + 1 else ""))
+    C = W.shape[1]
+    names = list(range(C)) if class_names is None else list(class_names)
+    if len(names) != C:
+        raise ValueError(f"expected {C} class names, got {len(names)}")
+    cols = min(C, 10)
+    rows = -(-C // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(1.3 * cols, 1.5 * rows + 0.4), squeeze=False)
+    limit = float(np.abs(W).max()) or 1.0
+    for c, ax in enumerate(axes.ravel()):
+        ax.set_axis_off()
+        if c >= C:
+            continue
+        img = W[:, c].reshape(image_shape)
+        if img.ndim == 3:
+            lo, hi = img.min(), img.max()
+            ax.imshow((img - lo) / (hi - lo if hi > lo else 1.0))
+        else:
+            ax.imshow(img, cmap=cmap, vmin=-limit, vmax=limit)
+        ax.set_title(str(names[c]), fontsize="small")
+    fig.suptitle(title)
+    return fig
+
+
+__all__ += ["plot_graph", "plot_activations"]
+
+
+def _graph_layers(graph: Mapping[str, Mapping[str, object]]) -> dict[str, int]:
+    """Depth of every node and input: inputs (names that appear only as parents) 0, a node 1 + its deepest parent."""
+    if not isinstance(graph, Mapping) or not graph:
+        raise ValueError("graph must be a non-empty dict {node: {'op': ..., 'parents': [...], 'shape': ...}}")
+    for name, node in graph.items():
+        if not isinstance(node, Mapping) or "parents" not in node:
+            raise ValueError(f"graph[{name!r}] must be a dict with a 'parents' list (and 'op', 'shape')")
+        if isinstance(node["parents"], str) or not all(isinstance(p, str) for p in node["parents"]):
+            raise ValueError(f"graph[{name!r}]['parents'] must be a list of names, got {node['parents']!r}")
+    depth: dict[str, int] = {}
+
+    def visit(name: str, path: tuple[str, ...]) -> int:
+        if name in path:
+            raise ValueError(f"graph has a cycle: {' -> '.join(path + (name,))}")
+        if name not in depth:
+            parents = list(graph[name]["parents"]) if name in graph else []
+            depth[name] = 1 + max((visit(p, path + (name,)) for p in parents), default=-1)
+        return depth[name]
+
+    for name in graph:
+        visit(name, ())
+    return depth
+
+
+def plot_graph(graph: Mapping[str, Mapping[str, object]], ax: Axes | None = None,
+               title: str = "Computational graph") -> Axes:
+    """Draw a computational graph given as data, in layers from the inputs (left) to the output (right).
+
+    graph: {node: {"op": str, "parents": [names], "shape": tuple}}; a parent that is not a key of graph is an
+    input (drawn grey). Each node shows its name, op and shape; an arrow runs from every parent to its child.
+    Returns the Axes (title given; the x axis is the depth, the number of operations from the inputs).
+    """
+    depth = _graph_layers(graph)
+    for name in depth:  # an input sits one column before the first node that uses it
+        if name not in graph:
+            depth[name] = min(depth[c] for c, node in graph.items() if name in node["parents"]) - 1
+    columns: dict[int, list[str]] = {}
+    for name in sorted(depth, key=lambda n: (depth[n], n in graph, n)):
+        columns.setdefault(depth[name], []).append(name)
+    pos = {}
+    for d, names in columns.items():
+        inputs = [n for n in names if n not in graph]
+        nodes = [n for n in names if n in graph]
+        for i, name in enumerate(nodes):  # nodes on the main line (y <= 0), inputs above them
+            pos[name] = (1.6 * d, -float(i))
+        for i, name in enumerate(inputs):
+            pos[name] = (1.6 * d, 1.0 + i)
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(1.3 * (len(columns) + 1), 3.4))
+        fig.subplots_adjust(bottom=0.2)
+    for name, node in graph.items():
+        for parent in node["parents"]:
+            ax.annotate("", xy=pos[name], xytext=pos[parent],
+                        arrowprops={"arrowstyle": "-|>", "color": "0.35", "shrinkA": 22, "shrinkB": 22})
+    for name, (x, y) in pos.items():
+        if name in graph:
+            node = graph[name]
+            shape = node.get("shape", "")
+            label = f"{name}\n{node.get('op', '')}\n{tuple(shape) if isinstance(shape, (list, tuple)) else shape}"
+            style = {"boxstyle": "round,pad=0.4", "facecolor": "#dbe9f6", "edgecolor": "tab:blue"}
+        else:
+            label, style = name, {"boxstyle": "round,pad=0.4", "facecolor": "0.92", "edgecolor": "0.5"}
+        ax.text(x, y, label, ha="center", va="center", fontsize="small", bbox=style)
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
+    ax.set_ylim(min(ys) - 0.8, max(ys) + 0.8)
+    ax.set_xticks([1.6 * d for d in sorted(columns)], [str(d) for d in sorted(columns)])
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.set_xlabel("depth (operations from the inputs)")
+    ax.set_title(title)
+    return ax
+
+
+def plot_activations(
+    layers: Mapping[str, tuple[Callable[..., object], Callable[..., object]]],
+    x: np.ndarray | None = None,
+    title: str = "Activation functions (solid) and their derivatives (dashed)",
+) -> np.ndarray:
+    """One panel per activation: f(x) from forward(x) -> (out, cache) and f'(x) from backward(ones, cache).
+
+    layers: {name: (forward, backward)}; backward may return dx or a tuple whose first item is dx (PReLU).
+    x: the points to plot (default 401 points in [-4, 4]). A pair that raises NotImplementedError is shown
+    as an empty panel saying so. Returns the array of Axes (each titled, axes labelled "x" and "f(x), f'(x)").
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(layers, Mapping) or not layers:
+        raise ValueError("layers must be a non-empty dict {name: (forward, backward)}")
+    x = np.linspace(-4.0, 4.0, 401) if x is None else np.asarray(x, dtype=np.float64)
+    if x.ndim != 1 or x.size < 2:
+        raise ValueError(f"x must be a 1-D array of at least 2 points, got shape {x.shape}")
+    cols = min(4, len(layers))
+    rows = -(-len(layers) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
+    for ax, (name, (forward, backward)) in zip(axes.flat, layers.items()):
+        try:
+            out, cache = forward(x.copy())
+            grad = backward(np.ones_like(x), cache)
+            grad = grad[0] if isinstance(grad, tuple) else grad
+            ax.plot(x, np.asarray(out, dtype=float), color="tab:blue", label="f(x)")
+            ax.plot(x, np.asarray(grad, dtype=float), color="tab:orange", linestyle="--", label="f'(x)")
+        except NotImplementedError:
+            ax.text(0.5, 0.5, "not implemented yet", ha="center", va="center", transform=ax.transAxes)
+        ax.axhline(0, color="0.8", linewidth=0.8)
+        ax.axvline(0, color="0.8", linewidth=0.8)
+        ax.set_title(name)
+        ax.set_xlabel("x")
+        ax.set_ylabel("f(x), f'(x)")
+    for ax in axes.flat[len(layers):]:
+        ax.set_visible(False)
+    axes.flat[0].legend(loc="upper left", fontsize="small")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return axes
