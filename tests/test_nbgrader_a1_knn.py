@@ -51,7 +51,12 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "blank": submission(ASSIGNMENT, NOTEBOOK, {}),  # release as issued
         "partial": submission(ASSIGNMENT, NOTEBOOK, partial),
         "noisy": submission(ASSIGNMENT, NOTEBOOK, noisy),
+        "deleter": submission(ASSIGNMENT, NOTEBOOK, partial),
     }
+    # the deleter removed every test cell of predict_labels (worth 4 points of a right answer) and a wrong one
+    class_["deleter"].cells = [c for c in class_["deleter"].cells if c.metadata.get("nbgrader", {}).get("grade_id")
+                               not in ("knn-predict_labels-visible", "knn-predict_labels-hidden",
+                                       "knn-compute_distances_one_loop-visible")]
     grade_class(root, ASSIGNMENT, NOTEBOOK, class_)
     return root
 
@@ -102,3 +107,15 @@ def test_feedback_of_hidden_failure_teaches(graded: Path) -> None:
                 "knn-compute_distances_one_loop-hidden")
     errors = [o for o in cell.outputs if o.output_type == "error"]
     assert errors and "square root" in errors[0].evalue
+
+
+def test_deleted_test_cells_come_back_and_are_graded(graded: Path) -> None:
+    """Deleted test cells are restored from the source (add_missing_cells) and scored, not left for manual grading."""
+    assert points(graded, "deleter") == points(graded, "partial")
+    from nbgrader.api import Gradebook
+
+    from autograder.gradebook import db_url
+
+    with Gradebook(db_url(graded), "nndl-course") as gb:
+        sub = gb.find_submission(ASSIGNMENT, "deleter")
+        assert not sub.needs_manual_grade
