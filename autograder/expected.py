@@ -60,6 +60,23 @@ def _linear() -> dict[str, Any]:
 BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {"knn": _knn, "linear": _linear}
 
 
+# ---- a3_backprop (the builders live next to the hidden checks of the same module) ------------------------
+def _backprop() -> dict[str, Any]:
+    from autograder.checks.backprop import expected_values
+
+    return expected_values()
+
+
+def _layers() -> dict[str, Any]:
+    from autograder.checks.layers import expected_values
+
+    return expected_values()
+
+
+BUILDERS["backprop"] = _backprop
+BUILDERS["layers"] = _layers
+
+
 
 def render(module: str) -> str:
     """The JSON text of course/expected/<module>.json, as generated now."""

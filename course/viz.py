@@ -368,7 +368,9 @@ def plot_activations(
         ax.set_ylabel("f(x), f'(x)")
     for ax in axes.flat[len(layers):]:
         ax.set_visible(False)
-    axes.flat[0].legend(loc="upper left", fontsize="small")
+    drawn = [ax for ax in axes.flat if any(line.get_label() == "f(x)" for line in ax.get_lines())]
+    if drawn:
+        drawn[0].legend(loc="upper left", fontsize="small")
     fig.suptitle(title)
     fig.tight_layout()
     return axes

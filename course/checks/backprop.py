@@ -1,0 +1,346 @@
+"""Visible checks of assignment a3_backprop, part 1 (exercise ids ``backprop.*``).
+
+Gates, the small graph, the ReLU layer with squared loss, the exam graph and the exam network. Fixed inputs
+live here, fixed expected values in course/expected/backprop.json. Gradients are also compared with centred
+differences (course.gradcheck) of the student's own loss, on inputs whose pre-activations are away from the
+kinks. Where an exercise calls the gates, the check hands it stand-in gates that differentiate NUMERICALLY,
+so a wrong gate costs only that gate's points. The exam graph's expected answer is stored as digests, so the
+file students receive does not spell it out.
+"""
+
+import hashlib
+import json
+from typing import Any, Callable
+
+import numpy as np
+
+from course.checks import visible
+from course.checks.core import Call, as_array, assert_close, call_student, load_expected, with_globals
+from course.checks.layers import call, check_shape, note_overflow, unpack_pair
+from course.gradcheck import eval_numerical_gradient, rel_error
+
+GATES = ("add_gate", "mult_gate", "max_gate")
+EXAM_NODES = ("q1", "q2", "q3", "q4", "q5", "q6", "L")
+EXAM_INPUTS = ("x", "y", "W1", "W2", "W3")
+EXAM_OPS = ("matmul", "prelu", "elu", "subtract", "half_squared_norm")
+GRAD_TOL = 1e-7  # analytic vs centred differences (float64, h = 1e-5), inputs away from the kinks
+
+
+# ---- fixed inputs ---------------------------------------------------------------------------------------
+def gate_inputs() -> dict[str, Any]:
+    """x, y, df (2, 3) with two ties x == y (entries (0, 1) and (1, 2)), and one scalar case."""
+    x = np.array([[1.5, -2.0, 0.3], [4.0, -1.0, 2.5]])
+    y = np.array([[-0.5, -2.0, 1.2], [3.0, 0.7, 2.5]])
+    df = np.array([[2.0, -3.0, 0.5], [-1.5, 4.0, 1.25]])
+    return {"x": x, "y": y, "df": df, "scalar": (3.0, -4.0, 2.0)}
+
+
+def small_graph_inputs() -> list[tuple[float, float, float, float]]:
+    """(x, y, z, w) draws with z != w (ties are graded by the hidden check only)."""
+    return [(-2.0, 5.0, -4.0, 2.0), (1.0, 2.0, 3.0, -1.0), (0.5, -3.5, 2.25, 2.5), (3.0, 1.0, -1.0, -2.0)]
+
+
+def relu_layer_inputs() -> dict[str, np.ndarray]:
+    """W (4, 3), b (4,), x (3,), z (4,); pre-activations W x + b of both signs, all |.| >= 0.03."""
+    W = np.array([[0.5, -1.2, 0.3], [1.1, 0.4, -0.7], [-0.6, 0.9, 1.3], [0.2, -0.3, -1.5]])
+    b = np.array([0.1, -0.2, 0.05, 0.3])
+    x = np.array([1.0, -0.5, 0.8])
+    z = np.array([0.4, -0.1, 1.0, 0.5])
+    return {"W": W, "b": b, "x": x, "z": z}
+
+
+def three_layer_inputs() -> list[dict[str, Any]]:
+    """Draws of the exam network: three well-scaled ones (|q1|, |q3| in [0.05, 3]) and one with large
+    pre-activations of both signs (checked against expected values only: centred differences of a loss of
+    ~1e5 cannot resolve 1e-7)."""
+    draws = []
+    # seeds chosen so that |q1|, |q2|, |q3| lie in [0.05, 3] with both signs and |x| >= 0.2: the reference then
+    # agrees with centred differences to < 1e-8, a margin of 10 under the threshold (tests/test_checks_backprop.py)
+    for seed, n, m, alpha_prelu, alpha_elu in ((622, 4, 3, 0.2, 1.0), (606, 3, 2, 1.5, 0.5), (628, 5, 4, 0.1, 2.0)):
+        rng = np.random.default_rng(seed)
+        draws.append({"x": rng.normal(size=n), "y": rng.normal(size=m), "W1": 0.6 * rng.normal(size=(n, n)),
+                      "W2": 0.6 * rng.normal(size=(n, n)), "W3": rng.normal(size=(m, n)) / np.sqrt(n),
+                      "alpha_prelu": alpha_prelu, "alpha_elu": alpha_elu})
+    big = {"x": np.array([3.0, -2.0, 1.0, 4.0]), "y": np.array([1.0, -1.0, 2.0]),
+           "W1": 40.0 * np.array([[1.0, 0.5, -0.3, 2.0], [-2.0, 0.1, 0.4, -1.0], [0.3, -1.5, 2.0, 0.8],
+                                  [-0.7, 0.6, -0.2, -0.4]]),
+           "W2": 5.0 * np.array([[1.0, -0.5, 0.2, 0.3], [-1.0, 0.3, -0.8, -0.6], [0.4, 0.4, 1.0, -0.2],
+                                 [-0.3, -0.9, -0.1, 0.5]]),
+           "W3": np.array([[0.5, -0.2, 0.1, 0.3], [0.05, 0.4, -0.3, 0.2], [-0.1, 0.2, 0.6, -0.5]]),
+           "alpha_prelu": 0.3, "alpha_elu": 1.0}
+    return draws + [big]
+
+
+def exam_sizes() -> list[tuple[int, int]]:
+    """(n, m) pairs for the exam-graph check (n != m, so swapped sizes show)."""
+    return [(4, 3), (2, 5)]
+
+
+def graph_digest(value: Any) -> str:
+    """sha256 of a canonical JSON form of one field of a node (op string, parent list or shape list)."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
+# ---- gates ----------------------------------------------------------------------------------------------
+GATE_HINTS = {
+    "add_gate": [(lambda g, e: np.allclose(g, 1.0), "the add gate passes the upstream gradient df on, "
+                                                   "not the local derivative 1: multiply by df")],
+    "mult_gate": [],
+    "max_gate": [],
+}
+
+
+def _check_gate(gate: str, fn: Callable[..., Any]) -> None:
+    inputs, expected = gate_inputs(), load_expected("backprop")[gate]
+    x, y, df = inputs["x"], inputs["y"], inputs["df"]
+    c = call(fn, x, y, df)
+    dx, dy = unpack_pair(f"{gate}(x, y, df)", c.value, "(dx, dy)")
+    hints_x, hints_y = list(GATE_HINTS[gate]), list(GATE_HINTS[gate])
+    if gate == "mult_gate":
+        hints_x.append((lambda g, e: np.allclose(g, df * x), "the multiply gate SWITCHES: dx = df * y (not df * x)"))
+        hints_y.append((lambda g, e: np.allclose(g, df * y), "the multiply gate SWITCHES: dy = df * x (not df * y)"))
+    if gate == "max_gate":
+        ties = x == y
+        tie_hint = ("at a tie x == y the lecture's indicator 1(x > y) is 0: the whole gradient goes to y "
+                    "(use x > y for dx and x <= y for dy)")
+        hints_x.append((lambda g, e: np.allclose(g[~ties], e[~ties]), tie_hint))
+        hints_y.append((lambda g, e: np.allclose(g[~ties], e[~ties]), tie_hint))
+        hints_x.append((lambda g, e: np.allclose(g, df * (x < y)), "max routes df to the LARGER input"))
+    assert_close(f"{gate} dx", dx, np.array(expected["dx"]), rtol=1e-12, atol=0, hints=hints_x, call=c)
+    assert_close(f"{gate} dy", dy, np.array(expected["dy"]), rtol=1e-12, atol=0, hints=hints_y, call=c)
+    sx, sy, sdf = inputs["scalar"]
+    c = call(fn, sx, sy, sdf)
+    dx, dy = unpack_pair(f"{gate}({sx}, {sy}, {sdf})", c.value, "(dx, dy)")
+    assert_close(f"{gate}({sx}, {sy}, {sdf}) dx", dx, np.array(expected["scalar_dx"]), rtol=1e-12, atol=0, call=c)
+    assert_close(f"{gate}({sx}, {sy}, {sdf}) dy", dy, np.array(expected["scalar_dy"]), rtol=1e-12, atol=0, call=c)
+
+
+@visible("backprop.add_gate")
+def check_add_gate(add_gate: Callable[..., Any]) -> None:
+    """The add gate distributes df, on fixed arrays and one scalar case."""
+    _check_gate("add_gate", add_gate)
+
+
+@visible("backprop.mult_gate")
+def check_mult_gate(mult_gate: Callable[..., Any]) -> None:
+    """The multiply gate switches its inputs, on fixed arrays and one scalar case."""
+    _check_gate("mult_gate", mult_gate)
+
+
+@visible("backprop.max_gate")
+def check_max_gate(max_gate: Callable[..., Any]) -> None:
+    """The max gate routes df to the larger input (ties to y), on fixed arrays with two ties."""
+    _check_gate("max_gate", max_gate)
+
+
+# ---- the small graph ------------------------------------------------------------------------------------
+def numerical_gate(op: Callable[[Any, Any], Any]) -> Callable[..., tuple[Any, Any]]:
+    """A stand-in gate: (dx, dy) = df times centred differences of op (exact for +, *, and max off ties)."""
+
+    def gate(x: Any, y: Any, df: Any) -> tuple[Any, Any]:
+        x, y, df = (np.asarray(v, dtype=np.float64) for v in (x, y, df))
+        h = 1e-6 * np.maximum(1.0, np.maximum(np.abs(x), np.abs(y)))
+        dx = df * (op(x + h, y) - op(x - h, y)) / (2 * h)
+        dy = df * (op(x, y + h) - op(x, y - h)) / (2 * h)
+        return dx, dy
+
+    return gate
+
+
+NUMERICAL_GATES = {"add_gate": numerical_gate(np.add), "mult_gate": numerical_gate(np.multiply),
+                   "max_gate": numerical_gate(np.maximum)}
+
+
+def run_small_graph(fn: Callable[..., Any], draw: tuple, gates: dict[str, Callable[..., Any]]) -> tuple[Call, Any, list]:
+    """Call small_graph_backward(*draw) with `gates` in place of the notebook's; returns (call, f, grads)."""
+    c = call(with_globals(fn, **gates), *draw)
+    f, grads = unpack_pair(f"small_graph_backward{draw}", c.value, "(f, (dx, dy, dz, dw))")
+    if not isinstance(grads, (tuple, list)) or len(grads) != 4:
+        raise AssertionError(f"small_graph_backward{draw}: the second item must be the tuple (dx, dy, dz, dw)")
+    return c, f, [as_array(f"small_graph_backward{draw} {n}", g, ()) for n, g in zip(("dx", "dy", "dz", "dw"), grads)]
+
+
+@visible("backprop.small_graph_backward")
+def check_small_graph_backward(small_graph_backward: Callable[..., Any]) -> None:
+    """f and (dx, dy, dz, dw) for f = (x + y) max(z, w) on fixed draws, run with numerically exact gates."""
+    expected = load_expected("backprop")["small_graph_backward"]
+    for k, draw in enumerate(small_graph_inputs()):
+        c, f, grads = run_small_graph(small_graph_backward, draw, NUMERICAL_GATES)
+        assert_close(f"small_graph_backward{draw} f", f, np.array(expected["f"][k]), call=c,
+                     hints=[(lambda g, e: np.isclose(g, (draw[0] + draw[1]) * min(draw[2], draw[3])),
+                             "f uses the max of z and w")])
+        got, want = np.array(grads), np.array(expected["grads"][k])
+        assert_close(f"small_graph_backward{draw} (dx, dy, dz, dw)", got, want, call=c, hints=[
+            (lambda g, e: np.allclose(g[[0, 1, 3, 2]], e), "dz and dw are swapped: max routes dm to the LARGER "
+                                                           "of z and w"),
+            (lambda g, e: np.allclose(g[:2], e[:2]), "dz, dw: the max gate's upstream gradient is dm = df * q "
+                                                     "(the mult gate switches), with q = x + y"),
+            (lambda g, e: np.allclose(g[2:], e[2:]), "dx, dy: the add gate distributes dq = df * max(z, w)")])
+
+
+# ---- one layer with squared loss ------------------------------------------------------------------------
+def _grads_dict(name: str, grads: Any, shapes: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
+    if not isinstance(grads, dict) or set(grads) != set(shapes):
+        keys = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
+        raise AssertionError(f"{name}: the gradients must be a dict with keys {sorted(shapes)}, got {keys}")
+    return {k: check_shape(f"{name} grads[{k!r}]", grads[k], s,
+                           hint=f"grads[{k!r}] has the shape of {k}" + (" — it looks transposed: d l / d W_ij = "
+                                                                         "dq_i x_j is np.outer(dq, x)"
+                                                                         if len(s) == 2 else ""))
+            for k, s in shapes.items()}
+
+
+@visible("backprop.relu_layer_squared_loss")
+def check_relu_layer_squared_loss(relu_layer_squared_loss: Callable[..., Any]) -> None:
+    """Loss against a fixed value; dW, db, dx against centred differences and fixed values."""
+    a, expected = relu_layer_inputs(), load_expected("backprop")["relu_layer_squared_loss"]
+    shapes = {"W": a["W"].shape, "b": a["b"].shape, "x": a["x"].shape}
+    c = call(relu_layer_squared_loss, a["W"], a["b"], a["x"], a["z"])
+    loss, grads = unpack_pair("relu_layer_squared_loss(W, b, x, z)", c.value, "(loss, grads)")
+    loss = check_shape("loss", None if loss is None else np.asarray(loss, dtype=float), (), "the loss is one number")
+    assert_close("relu_layer_squared_loss loss", loss, np.array(expected["loss"]), rtol=1e-7, atol=1e-10, call=c,
+                 hints=[(lambda g, e: np.isclose(g, 2 * e) or np.isclose(g, 0.5 * e),
+                         "l = ||h - z||^2 is the plain sum of squares (no 1/2, no 2)")])
+    grads = _grads_dict("relu_layer_squared_loss", grads, shapes)
+    for name in ("W", "b", "x"):
+        def loss_of(v: np.ndarray, name: str = name) -> float:
+            value = call_student(relu_layer_squared_loss, *[v if k == name else a[k] for k in "Wbxz"]).value[0]
+            return float(value)
+
+        num = eval_numerical_gradient(loss_of, a[name].copy())
+        err = rel_error(grads[name], num)
+        want = np.array(expected[f"d{name}"])
+        if not err <= GRAD_TOL:
+            half = np.allclose(grads[name], want / 2)
+            raise AssertionError(f"relu_layer_squared_loss grads[{name!r}] disagrees with the numerical gradient: "
+                                 f"relative error {err:.2e} > {GRAD_TOL:g}.\n  Hint: "
+                                 + ("the gradient is half the right one: grad_h l = 2 (h - z)" if half else
+                                    "grad_h l = 2 (h - z); through the ReLU take the Hadamard product with "
+                                    "ReLU'(q) = 1(q > 0), q = W x + b; then dW = dq x^T, db = dq, dx = W^T dq")
+                                 + c.notes())
+        assert_close(f"relu_layer_squared_loss grads[{name!r}]", grads[name], want, rtol=1e-7, atol=1e-10, call=c)
+
+
+# ---- the exam graph -------------------------------------------------------------------------------------
+def graph_fields(name: str, graph: Any) -> dict[str, dict[str, Any]]:
+    """Normalise a student's graph to {node: {"op": str, "parents": [str], "shape": [int]}}, or fail teaching."""
+    if not isinstance(graph, dict):
+        raise AssertionError(f"{name} must return a dict {{node: {{'op', 'parents', 'shape'}}}}, "
+                             f"got {type(graph).__name__}")
+    if set(graph) != set(EXAM_NODES):
+        missing, extra = set(EXAM_NODES) - set(graph), set(graph) - set(EXAM_NODES)
+        raise AssertionError(f"{name}: the nodes must be exactly {list(EXAM_NODES)} (inputs x, y, W1, W2, W3 appear "
+                             f"only as parents); missing {sorted(missing)}, unexpected {sorted(extra)}")
+    out: dict[str, dict[str, Any]] = {}
+    for node in EXAM_NODES:
+        entry = graph[node]
+        if not isinstance(entry, dict) or not {"op", "parents", "shape"} <= set(entry):
+            raise AssertionError(f"{name}: graph[{node!r}] must be a dict with keys 'op', 'parents', 'shape'")
+        op, parents, shape = entry["op"], entry["parents"], entry["shape"]
+        if op not in EXAM_OPS:
+            raise AssertionError(f"{name}: graph[{node!r}]['op'] is {op!r}; use one of {list(EXAM_OPS)}")
+        if not isinstance(parents, (list, tuple)) or not all(isinstance(p, str) for p in parents):
+            raise AssertionError(f"{name}: graph[{node!r}]['parents'] must be a list of names, got {parents!r}")
+        unknown = [p for p in parents if p not in EXAM_NODES + EXAM_INPUTS]
+        if unknown:
+            raise AssertionError(f"{name}: graph[{node!r}] has unknown parents {unknown}: parents are nodes "
+                                 f"{list(EXAM_NODES)} or inputs {list(EXAM_INPUTS)} (the alphas are constants)")
+        try:
+            shape_list = [int(s) for s in shape]
+        except TypeError:
+            raise AssertionError(f"{name}: graph[{node!r}]['shape'] must be a tuple such as (n,) or () for a "
+                                 f"number, got {shape!r}") from None
+        out[node] = {"op": op, "parents": list(parents), "shape": shape_list}
+    _check_acyclic(name, out)
+    return out
+
+
+def _check_acyclic(name: str, graph: dict[str, dict[str, Any]]) -> None:
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        if state.get(node) == 2 or node not in graph:
+            return
+        if state.get(node) == 1:
+            raise AssertionError(f"{name}: the graph has a cycle {' -> '.join(path + [node])}: a node cannot "
+                                 "depend on itself")
+        state[node] = 1
+        for p in graph[node]["parents"]:
+            visit(p, path + [node])
+        state[node] = 2
+
+    for node in graph:
+        visit(node, [])
+
+
+FIELD_HINTS = {
+    "op": "which operation computes {node} from its parents? (the lecture: q1 = W1 x, q2 = PReLU(q1), ..., "
+          "L = 1/2 ||q6||^2)",
+    "parents": "list the values {node} is computed from, in the order of the formula (the matrix first for "
+               "'matmul', q5 before y for 'subtract')",
+    "shape": "with n = {n}, m = {m}: x is (n,), y is (m,), W1 and W2 are (n, n), W3 is (m, n); L is a number, "
+             "shape ()",
+}
+
+
+@visible("backprop.exam_graph")
+def check_exam_graph(exam_graph: Callable[..., Any]) -> None:
+    """The exam network's graph: structure, then each node's op, parents and shape against fixed digests."""
+    expected = load_expected("backprop")["exam_graph"]
+    for n, m in exam_sizes():
+        c = call(exam_graph, n, m)
+        graph = graph_fields(f"exam_graph({n}, {m})", c.value)
+        for node in EXAM_NODES:
+            for field in ("op", "parents", "shape"):
+                if graph_digest(graph[node][field]) != expected[f"n={n},m={m}"][node][field]:
+                    raise AssertionError(f"exam_graph({n}, {m}): graph[{node!r}][{field!r}] = "
+                                         f"{graph[node][field]!r} is not right.\n  Hint: "
+                                         + FIELD_HINTS[field].format(node=node, n=n, m=m))
+
+
+# ---- the exam network -----------------------------------------------------------------------------------
+def three_layer_hints(d: dict[str, Any], what: str) -> list:
+    return [
+        (lambda g, e: not np.all(np.isfinite(g)),
+         "inf/nan: np.exp of a large positive pre-activation overflows (and inf * 0 = nan) — evaluate the ELU's "
+         "exponential only of the non-positive part, np.exp(np.minimum(q3, 0))"),
+        (lambda g, e: np.allclose(g, 2 * e), f"{what} is twice the right value: L has the factor 1/2"),
+        (lambda g, e: np.allclose(g, -e), f"{what} has the wrong sign: q6 = q5 - y, dL/dq6 = q6"),
+    ]
+
+
+@visible("backprop.three_layer_prelu_elu")
+def check_three_layer_prelu_elu(three_layer_prelu_elu: Callable[..., Any]) -> None:
+    """L against fixed values; dW1, dW2, dW3 against centred differences (well-scaled draws) and fixed values
+    (all draws, including pre-activations of +-100s)."""
+    expected = load_expected("backprop")["three_layer_prelu_elu"]
+    draws = three_layer_inputs()
+    for k, d in enumerate(draws):
+        label = f"draw {k} (n={d['x'].size}, m={d['y'].size}, alpha_prelu={d['alpha_prelu']}, " \
+                f"alpha_elu={d['alpha_elu']}{', large pre-activations' if k == len(draws) - 1 else ''})"
+        args = [d[k_] for k_ in ("x", "y", "W1", "W2", "W3", "alpha_prelu", "alpha_elu")]
+        c = call(three_layer_prelu_elu, *args)
+        L, grads = unpack_pair(f"three_layer_prelu_elu, {label}", c.value, "(L, grads)")
+        L = check_shape(f"L, {label}", None if L is None else np.asarray(L, dtype=float), (), "L is one number")
+        assert_close(f"L, {label}", L, np.array(expected[k]["L"]), rtol=1e-7, atol=1e-10, call=c,
+                     hints=three_layer_hints(d, "L"))
+        shapes = {name: d[name].shape for name in ("W1", "W2", "W3")}
+        grads = _grads_dict(f"three_layer_prelu_elu, {label}", grads, shapes)
+        for name in ("W3", "W2", "W1"):  # in backprop order: the first wrong one is the one to fix
+            if k < len(draws) - 1:
+                def loss_of(W: np.ndarray, name: str = name) -> float:
+                    new = dict(d, **{name: W})
+                    return float(call_student(three_layer_prelu_elu, *[new[k_] for k_ in (
+                        "x", "y", "W1", "W2", "W3", "alpha_prelu", "alpha_elu")]).value[0])
+
+                err = rel_error(grads[name], eval_numerical_gradient(loss_of, d[name].copy()))
+                if not err <= GRAD_TOL:
+                    where = {"W3": "dW3 = dq5 q4^T", "W2": "dq3 = ELU'(q3) * (W3^T dq5), dW2 = dq3 q2^T",
+                             "W1": "dq1 = PReLU'(q1) * (W2^T dq3), dW1 = dq1 x^T"}[name]
+                    raise AssertionError(f"three_layer_prelu_elu, {label}: d{name} disagrees with the numerical "
+                                         f"gradient of your L (relative error {err:.2e} > {GRAD_TOL:g}).\n  Hint: "
+                                         f"{where}; ELU'(q) = 1 for q > 0, alpha_elu e^q otherwise; PReLU'(q) = 1 "
+                                         f"for q > 0, alpha_prelu otherwise." + c.notes())
+            assert_close(f"d{name}, {label}", grads[name], np.array(expected[k][f"d{name}"]), rtol=1e-7,
+                         atol=1e-10, call=c, hints=three_layer_hints(d, f"d{name}"))
+        note_overflow(c, "three_layer_prelu_elu")
