@@ -77,6 +77,15 @@ BUILDERS["backprop"] = _backprop
 BUILDERS["layers"] = _layers
 
 
+# ---- a0_concepts (the builder lives next to the hidden checks of the same module) -----------------------
+def _concepts() -> dict[str, Any]:
+    from autograder.checks.concepts import expected_values
+
+    return expected_values()
+
+
+BUILDERS["concepts"] = _concepts
+
 
 def render(module: str) -> str:
     """The JSON text of course/expected/<module>.json, as generated now."""
