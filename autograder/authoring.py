@@ -154,13 +154,16 @@ def provided(module: str, name: str) -> Any:
 def tests(module: str, name: str, visible_points: float, hidden_points: float, args: str | None = None) -> list[Any]:
     """The visible and hidden test cells of exercise module.name (`args`: what to pass, default `name`)."""
     exercise, args = f"{module}.{name}", args or name
+
+    def pts(p: float) -> str:
+        return f"{p:g} point" + ("" if p == 1 else "s")
     visible = nbformat.v4.new_code_cell(
-        f'"""Visible check of {name}: fixed inputs and expected values ({visible_points:g} points)."""\n'
+        f'"""Visible check of {name}: fixed inputs and expected values ({pts(visible_points)})."""\n'
         f'check("{exercise}", {args})')
     visible.metadata = _meta(f"{module}-{name}-visible", grade=True, locked=True, points=visible_points)
     hidden_cell = nbformat.v4.new_code_cell(
         f'"""Hidden check of {name}: fresh inputs drawn at grading time, compared with the reference '
-        f'({hidden_points:g} points)."""\n### BEGIN HIDDEN TESTS\nfrom autograder.hidden import check as hidden_check\n'
+        f'({pts(hidden_points)})."""\n### BEGIN HIDDEN TESTS\nfrom autograder.hidden import check as hidden_check\n'
         f'hidden_check("{exercise}", {args})\n### END HIDDEN TESTS')
     hidden_cell.metadata = _meta(f"{module}-{name}-hidden", grade=True, locked=True, points=hidden_points)
     return [visible, hidden_cell]
