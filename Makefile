@@ -13,6 +13,7 @@ help:
 	@echo "make demo           set up, then build the release and grade a sample class (the main job)"
 	@echo "make test           set up, then run every test"
 	@echo "make build          regenerate release/ from source/ with nbgrader"
+	@echo "make lab            open the course in JupyterLab, with nbgrader's formgrader, assignment list, validate"
 	@echo "make student-wheel  build dist/nndl_course_student-*.whl (the course package only)"
 	@echo "make clean          remove grading state (.grading/) and build artefacts"
 
@@ -32,6 +33,10 @@ test: setup
 
 build: setup
 	$(RUN) $(BIN)/nndl-course build
+
+# The server runs here, so nbgrader's extensions read ./nbgrader_config.py (which creates .grading/exchange).
+lab: setup
+	$(RUN) $(BIN)/python -m jupyter lab --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root)
 
 student-wheel: setup
 	$(RUN) $(BIN)/python tools/build_student_wheel.py --out dist

@@ -9,6 +9,13 @@ _here = os.path.dirname(os.path.abspath(__file__))
 _state = os.path.join(_here, ".grading")
 
 os.makedirs(_state, exist_ok=True)  # sqlite cannot create the gradebook's folder itself
+# The exchange (release/fetch/submit; the lab extension's assignment list) must exist, writable by every user.
+_exchange = os.path.join(_state, "exchange")
+os.makedirs(_exchange, exist_ok=True)
+try:
+    os.chmod(_exchange, 0o777)
+except PermissionError:  # someone else's course folder: they created it, with its mode
+    pass
 
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
 
@@ -21,7 +28,7 @@ c.CourseDirectory.autograded_directory = os.path.join(".grading", "autograded")
 c.CourseDirectory.feedback_directory = os.path.join(".grading", "feedback")
 c.CourseDirectory.solution_directory = os.path.join(".grading", "solution")
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(_state, "gradebook.db")
-c.Exchange.root = os.path.join(_state, "exchange")
+c.Exchange.root = _exchange
 # release/ holds only notebooks and their helper files; never caches or evidence
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".nndl_evidence"]
 
