@@ -158,12 +158,12 @@ def tests(module: str, name: str, visible_points: float, hidden_points: float, a
     def pts(p: float) -> str:
         return f"{p:g} point" + ("" if p == 1 else "s")
     visible = nbformat.v4.new_code_cell(
-        f'"""Visible check of {name}: fixed inputs and expected values ({pts(visible_points)})."""\n'
+        f'"""Visible check of {name} on fixed inputs ({pts(visible_points)})."""\n'
         f'check("{exercise}", {args})')
     visible.metadata = _meta(f"{module}-{name}-visible", grade=True, locked=True, points=visible_points)
     hidden_cell = nbformat.v4.new_code_cell(
-        f'"""Hidden check of {name}: fresh inputs drawn at grading time, compared with the reference '
-        f'({pts(hidden_points)})."""\n### BEGIN HIDDEN TESTS\nfrom autograder.hidden import check as hidden_check\n'
+        f'# Hidden check of {name} on inputs drawn at grading time ({pts(hidden_points)}).\n'
+        f'### BEGIN HIDDEN TESTS\nfrom autograder.hidden import check as hidden_check\n'
         f'hidden_check("{exercise}", {args})\n### END HIDDEN TESTS')
     hidden_cell.metadata = _meta(f"{module}-{name}-hidden", grade=True, locked=True, points=hidden_points)
     return [visible, hidden_cell]

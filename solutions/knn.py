@@ -110,17 +110,18 @@ def predict_labels(dists: np.ndarray, y_train: np.ndarray, k: int = 1) -> np.nda
 
 
 class KNearestNeighbor:
-    """kNN classifier with the L2 distance: train memorises, predict votes among the k nearest."""
+    """kNN classifier (L2 distance): train memorises, predict votes among the k nearest."""
 
     def train(self, X: np.ndarray, y: np.ndarray) -> None:
         """X: (num_train, D), y: (num_train,) ints."""
         if np.ndim(X) != 2 or np.ndim(y) != 1 or X.shape[0] != y.shape[0]:
-            raise ValueError(f"expected X (num_train, D) and y (num_train,), got {np.shape(X)} and {np.shape(y)}")
+            raise ValueError(f"expected X (num_train, D) and y (num_train,), "
+                             f"got {np.shape(X)} and {np.shape(y)}")
         self.X_train = X
         self.y_train = y
 
     def predict(self, X: np.ndarray, k: int = 1, num_loops: int = 0) -> np.ndarray:
-        """X: (num_test, D) -> y_pred: (num_test,), using the distance function with num_loops loops."""
+        """X: (num_test, D) -> y_pred: (num_test,), with the num_loops-loop distance function."""
         compute = {
             0: compute_distances_no_loops,
             1: compute_distances_one_loop,

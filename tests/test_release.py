@@ -54,4 +54,7 @@ def test_source_notebook_is_valid_and_clean(path: Path) -> None:
             assert not cell.outputs and cell.execution_count is None, f"{grade_id(cell) or cell.id} has outputs"
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade") and not meta.get("solution"):
-            assert meta["locked"] and meta["points"] > 0 and cell.source.lstrip().startswith('"""')
+            # visible test cells open with a docstring; hidden ones with a comment (a docstring left alone in
+            # the student's copy would be echoed as the cell's output)
+            opener = "# Hidden check of" if meta["grade_id"].endswith("-hidden") else '"""'
+            assert meta["locked"] and meta["points"] > 0 and cell.source.lstrip().startswith(opener)
