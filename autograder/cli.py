@@ -33,14 +33,23 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def grade_folder(root: Path, submissions: Path, assignment: str | None = None, roster: set[str] | None = None,
-                 cell_timeout: float | None = None, check_timeout: float | None = None) -> int:
+                 cell_timeout: float | None = None, check_timeout: float | None = None,
+                 workers: int | None = None, unsafe: bool = False) -> int:
     """Collect and autograde a folder of submissions; print problems and the score table. Returns exit code."""
     from autograder.build import check_assignment
     from autograder.collect import collect
     from autograder.grade import autograde, grading_secret
+    from autograder.sandbox import isolation_problem
 
     if assignment:
         check_assignment(assignment, root)
+    problem = isolation_problem()
+    if problem and not unsafe:
+        print(f"error: refusing to grade: {problem}.\n  Run as root, or pass --unsafe to run student code as your "
+              "own user without isolation (it could then read the solutions and the gradebook).", file=sys.stderr)
+        return 3
+    if problem:
+        print(f"  ! --unsafe: student code runs without isolation ({problem})")
     grading_secret(root)
     subs = collect(submissions, root, assignment=assignment, roster=roster)
     failed = False
@@ -57,10 +66,16 @@ def grade_folder(root: Path, submissions: Path, assignment: str | None = None, r
             by_assignment.setdefault(sub.assignment, []).append(sub.student)
     for name, students in sorted(by_assignment.items()):
         ensure_built(root, name)
-        for result in autograde(root, name, students, cell_timeout=cell_timeout, check_timeout=check_timeout):
+        print(f"grading {name}: {len(students)} submission(s), sandboxed kernels, outside verdicts")
+        for result in autograde(root, name, students, cell_timeout=cell_timeout, check_timeout=check_timeout,
+                                workers=workers, unsafe=unsafe):
             if not result.ok:
                 failed = True
-                print(f"  ✗ {result.student}: nbgrader could not grade {name}: {result.message}")
+                print(f"  ✗ {result.student}: could not grade {name}: {result.message}")
+            else:
+                print(f"  ✓ {result.student}: {result.message}")
+            for line in result.lines:
+                print(f"      {line}")
         print_table(root, name)
     if not subs:
         print(f"no submissions found in {submissions} (expected <student>/<assignment>/*.ipynb or <student>.zip)")
@@ -100,7 +115,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     roster = None
     if args.roster:
         roster = {l.strip().split(",")[0] for l in Path(args.roster).read_text().splitlines() if l.strip()}
-    return grade_folder(args.root, Path(args.submissions), args.assignment, roster, args.timeout, args.check_timeout)
+    return grade_folder(args.root, Path(args.submissions), args.assignment, roster, args.timeout, args.check_timeout,
+                        workers=args.workers, unsafe=args.unsafe)
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
@@ -150,7 +166,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"2/4 grade a sample class of {len(CLASS)} in {subs.relative_to(root)}/:")
     for student, (what, _) in CLASS.items():
         print(f"      {student}: {what}")
-    code = grade_folder(root, subs, ASSIGNMENT, cell_timeout=args.timeout, check_timeout=args.check_timeout)
+    code = grade_folder(root, subs, ASSIGNMENT, cell_timeout=args.timeout, check_timeout=args.check_timeout,
+                        workers=args.workers, unsafe=args.unsafe)
     print("\n3/4 feedback (hidden tests scrubbed)")
     files = generate_feedback(root, ASSIGNMENT)
     for f in files:
@@ -158,6 +175,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     csv_path = export_csv(root, [ASSIGNMENT], root / ".grading" / "grades.csv")
     print(f"4/4 grades: {csv_path.relative_to(root)}")
     return code
+
+
+def _pool_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, default=None, help="notebooks graded in parallel (default: number of cores)")
+    p.add_argument("--unsafe", action="store_true",
+                   help="grade without isolation when not root (student code then runs as you: it can read "
+                        "source/, solutions/ and the gradebook)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--roster", help="file with one student id per line (first CSV column); others are reported")
     p.add_argument("--timeout", type=float, default=None, help="seconds per notebook cell (default: nbgrader_config.py)")
     p.add_argument("--check-timeout", type=float, default=None, help="seconds per student call inside a check (default 20)")
+    _pool_options(p)
     p.set_defaults(func=cmd_grade)
     p = sub.add_parser("feedback", help="HTML feedback per student, hidden tests scrubbed")
     p.add_argument("assignments", nargs="*")
@@ -187,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("demo", help="build, grade a sample class, write feedback and the CSV")
     p.add_argument("--timeout", type=float, default=20, help="seconds per cell (default 20)")
     p.add_argument("--check-timeout", type=float, default=3, help="seconds per student call in a check (default 3)")
+    _pool_options(p)
     p.set_defaults(func=cmd_demo)
     args = parser.parse_args(argv)
     args.root = course_root(args.course)

@@ -15,6 +15,10 @@ which runs in three steps, so the verdict can move out of the student's kernel w
 3. **judge** — the evidence is compared with `solutions` on the same inputs, re-derived from the seed.
    ``judge`` needs nothing but the evidence files, so a grader process can run it later
    (``NNDL_HIDDEN_VERDICT=outside`` makes the kernel stop after step 2).
+
+Under ``nndl-course grade`` (autograder.executor) this module runs in the sandboxed kernel *without* the secret
+or `solutions`: ``$NNDL_SANDBOX_IO`` points at a folder where the grader wrote the inputs it drew (step 1), the
+kernel does step 2 only, and the grader's worker process does step 3 (autograder.verdict).
 """
 
 import hashlib
@@ -97,6 +101,12 @@ def evidence_dir() -> Path:
     return Path(os.environ.get("NNDL_EVIDENCE_DIR", ".nndl_evidence"))
 
 
+def _sandbox_io() -> Path | None:
+    """The grader's exchange folder when this runs in a sandboxed grading kernel (see course.evidence)."""
+    value = os.environ.get("NNDL_SANDBOX_IO")
+    return Path(value) if value else None
+
+
 # ---- plain data -----------------------------------------------------------------------------------------
 def to_plain(name: str, value: Any, shape: tuple[int, ...], kind: str) -> np.ndarray:
     """Convert a student's output to a base-class ndarray of `shape` and kind 'float' or 'int'.
@@ -147,11 +157,19 @@ def record(exercise_id: str, *functions: Callable[..., Any]) -> Path:
     A student error is recorded (status 'error') and re-raised, so the cell shows the student's traceback.
     """
     spec = lookup(exercise_id)
-    student, secret = student_id(), grading_secret()
-    seed = grading_seed(exercise_id, student, secret)
-    directory = evidence_dir()
-    meta: dict[str, Any] = {"exercise_id": exercise_id, "student": student, "seed": str(seed)}
-    inputs = inputs_for(spec, seed)
+    sandbox = _sandbox_io()
+    if sandbox is not None:  # under `nndl-course grade`: the grader drew the inputs; the secret is not here
+        from course.evidence import load_inputs
+
+        directory = sandbox / "evidence"
+        meta: dict[str, Any] = {"exercise_id": exercise_id, "student": "sandbox", "seed": "grader"}
+        inputs = load_inputs(exercise_id)
+    else:
+        student, secret = student_id(), grading_secret()
+        seed = grading_seed(exercise_id, student, secret)
+        directory = evidence_dir()
+        meta = {"exercise_id": exercise_id, "student": student, "seed": str(seed)}
+        inputs = inputs_for(spec, seed)
     try:
         raw = spec.run(inputs, *functions)
         outputs = {name: to_plain(name, raw.get(name) if isinstance(raw, dict) else None, shape, kind)
@@ -194,7 +212,7 @@ def check(exercise_id: str, *functions: Callable[..., Any]) -> None:
     With NNDL_HIDDEN_VERDICT=outside the kernel only records; the grader judges in its own process.
     """
     directory = record(exercise_id, *functions)
-    if os.environ.get("NNDL_HIDDEN_VERDICT", "kernel") == "outside":
+    if os.environ.get("NNDL_HIDDEN_VERDICT", "kernel") == "outside" or _sandbox_io() is not None:
         return
     judge(directory, exercise_id, student_id(), grading_secret())
     print(f"✓ {exercise_id}: hidden check passed")

@@ -14,7 +14,7 @@ import numpy as np
 
 from autograder.hidden import HiddenCheck, hidden
 from course.checks import layers as visible
-from course.checks.core import assert_close, with_globals
+from course.checks.core import assert_close
 
 NAMES = ("relu", "leaky_relu", "prelu", "softplus", "elu", "sigmoid", "tanh")
 NUM_CASES = 4
@@ -155,10 +155,8 @@ def _backward_schema(name: str) -> Callable[[dict[str, Any]], dict[str, tuple[tu
 
 def _backward_run(name: str) -> Callable[..., dict[str, Any]]:
     def run(inputs: dict[str, Any], fn: Callable[..., Any]) -> dict[str, Any]:
-        if name == "softplus":  # a softplus_backward that calls sigmoid_forward gets the reference one
-            from solutions import layers
-
-            fn = with_globals(fn, sigmoid_forward=layers.sigmoid_forward)
+        # (a softplus_backward that calls the student's sigmoid_forward uses it as is: the grading kernel holds
+        # no reference code to stand in for it; the visible check isolates the two)
         raw: dict[str, Any] = {}
         for k, case in enumerate(inputs["cases"]):
             value = visible.call(fn, case["dout"], visible.copy_cache(case["cache"])).value

@@ -38,9 +38,30 @@ def _lookup(exercise_id: str) -> Callable[..., None]:
 
 
 def check(exercise_id: str, *functions: Callable[..., Any], **options: Any) -> None:
-    """Run the visible check `exercise_id` on the student's function(s); raise AssertionError if wrong."""
-    _lookup(exercise_id)(*functions, **options)
+    """Run the visible check `exercise_id` on the student's function(s); raise AssertionError if wrong.
+
+    Under `nndl-course grade` the calls of the student's code are also recorded as evidence
+    (course.evidence): the points come from the same check replayed on that evidence in the grader's process.
+    """
+    from course import evidence
+
+    spec = _lookup(exercise_id)
+    if evidence.sandbox_io() is None:
+        spec(*functions, **options)
+    else:
+        with evidence.recording(exercise_id, functions):
+            spec(*functions, **options)
     print(f"✓ {exercise_id}: visible check passed")
+
+
+def replay(exercise_id: str, record: dict[str, Any]) -> None:
+    """Judge a recorded visible check (grader side): run it again, serving the recorded calls; raise if wrong."""
+    from course import evidence
+
+    spec = _lookup(exercise_id)
+    names = [str(n) for n in record.get("functions", [])] or ["function"]
+    with evidence.replaying(record):
+        spec(*[evidence.placeholder(n) for n in names])
 
 
 def exercise_ids() -> list[str]:

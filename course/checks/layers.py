@@ -143,8 +143,10 @@ def forward_hints(name: str, args: tuple) -> list:
                           "definition: x if x > 0 else alpha x (np.where)"))
         if name == "elu":
             moderate = np.abs(x) < 50  # a shorthand may overflow (or be clipped) at the big entries
+            # the shorthand agrees with ELU on some draws' moderate entries and only differs at large x:
+            # match it where it is finite to compute, and blame it whenever the answer is wrong somewhere
             hints.append((lambda g, e: np.allclose(g[moderate], np.maximum(alpha * np.expm1(x), x)[moderate])
-                          and not np.allclose(g[moderate], e[moderate]),
+                          and not np.allclose(g, e),
                           "this is max(alpha (e^x - 1), x) — NOT ELU: for alpha >= 1 it is wrong at every x > 0, "
                           "for alpha < 1 at large x. Use the piecewise definition: x if x > 0 else alpha (e^x - 1)"))
         if name in ("elu", "softplus", "sigmoid"):
