@@ -46,11 +46,15 @@ def check(exercise_id: str, *functions: Callable[..., Any], **options: Any) -> N
     from course import evidence
 
     spec = _lookup(exercise_id)
-    if evidence.sandbox_io() is None:
-        spec(*functions, **options)
-    else:
-        with evidence.recording(exercise_id, functions):
+    try:
+        if evidence.sandbox_io() is None:
             spec(*functions, **options)
+        else:
+            with evidence.recording(exercise_id, functions):
+                spec(*functions, **options)
+    except NotImplementedError as exc:  # a stub: one line instead of a traceback through the checker
+        raise NotImplementedError(f"{exercise_id} is not implemented yet ({exc}): write it in its cell, run that "
+                                  "cell, then run this check again") from None
     print(f"✓ {exercise_id}: visible check passed")
 
 
