@@ -213,31 +213,15 @@ def sandbox_processes() -> list[int]:
     return pids
 
 
-def kill_uid(uid: int | None, rounds: int = 20) -> int:
-    """SIGKILL every process of `uid` until none is left (a fork loop included); returns how many were killed."""
-    if uid is None or uid < UID_BASE:
-        return 0  # never anything but our own sandbox uids
-    killed = 0
-    for _ in range(rounds):
-        pids = processes_of(uid)
-        if not pids:
-            break
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed += 1
-            except ProcessLookupError:
-                pass
-        time.sleep(0.05)
-    return killed
+def kill_uid(uid: int | None, rounds: int = 20, keep: int | None = None, pause: float = 0.05) -> int:
+    """SIGKILL every process of `uid` but `keep` until none is left (a fork loop included); returns how many.
 
-
-def kill_strays(uid: int | None, keep: int) -> int:
-    """SIGKILL every process of `uid` but `keep` (the kernel): nothing a cell started outlives the cell."""
+    Only ever our own sandbox uids (>= UID_BASE).
+    """
     if uid is None or uid < UID_BASE:
         return 0
     killed = 0
-    for _ in range(20):
+    for _ in range(rounds):
         pids = [p for p in processes_of(uid) if p != keep]
         if not pids:
             break
@@ -247,8 +231,13 @@ def kill_strays(uid: int | None, keep: int) -> int:
                 killed += 1
             except ProcessLookupError:
                 pass
-        time.sleep(0.02)
+        time.sleep(pause)
     return killed
+
+
+def kill_strays(uid: int | None, keep: int) -> int:
+    """SIGKILL every process of `uid` but `keep` (the kernel): nothing a cell started outlives the cell."""
+    return kill_uid(uid, keep=keep, pause=0.02)
 
 
 def clean_uid_files(uid: int | None, places: tuple[str, ...] = ("/tmp", "/var/tmp", "/dev/shm")) -> int:

@@ -55,3 +55,16 @@ def release_is_fresh(root: Path, assignment: str) -> list[str]:
     names = {p.name for p in fresh.iterdir()} | {p.name for p in committed.iterdir()}
     return sorted(n for n in names if not ((fresh / n).is_file() and (committed / n).is_file()
                                            and (fresh / n).read_bytes() == (committed / n).read_bytes()))
+
+
+def assert_release_scores_zero_and_completes(root: Path, assignment: str, notebook: str, student: str,
+                                             grade_ids: set[str]) -> None:
+    """`student` (the release as issued) has exactly `grade_ids`, all 0, and every code cell was executed."""
+    from autograder.gradebook import scores
+
+    got = scores(root, assignment)[student]
+    assert set(got) == grade_ids
+    assert all(v == 0 for v in got.values()), got
+    nb = nbformat.read(root / ".grading" / "autograded" / student / assignment / notebook, as_version=4)
+    skipped = [c.get("id") for c in nb.cells if c.cell_type == "code" and not c.get("execution_count")]
+    assert not skipped, f"the grading run skipped or stopped before cells {skipped}"

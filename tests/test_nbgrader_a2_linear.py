@@ -6,7 +6,8 @@ import pytest
 
 from autograder.gradebook import max_points, scores
 from autograder.nbg import copy_course
-from tests.nbtools import ROOT, grade_class, reference_answers, release_is_fresh, submission
+from tests.nbtools import (ROOT, assert_release_scores_zero_and_completes, grade_class, reference_answers,
+                           release_is_fresh, submission)
 
 pytestmark = pytest.mark.nbgrader
 ASSIGNMENT, NOTEBOOK = "a2_linear", "linear.ipynb"
@@ -109,11 +110,8 @@ def test_source_scores_full_marks(graded: Path) -> None:
 
 def test_release_scores_zero_and_run_completes(graded: Path) -> None:
     """The release as issued scores 0 on every autograded cell, and every cell was executed (no abort)."""
-    got = points(graded, "blank")
-    assert set(got) == {f"linear-{e}-{kind}" for e in EXERCISES for kind in ("visible", "hidden")}
-    assert all(v == 0 for v in got.values()), got
-    last = [c for c in autograded(graded, "blank").cells if c.cell_type == "code"][-1]
-    assert last.get("execution_count"), "the grading run stopped before the last cell"
+    assert_release_scores_zero_and_completes(graded, ASSIGNMENT, NOTEBOOK, "blank",
+        {f"linear-{e}-{kind}" for e in EXERCISES for kind in ("visible", "hidden")})
 
 
 def test_partial_submission_gets_exactly_its_right_parts(graded: Path) -> None:

@@ -7,7 +7,8 @@ import pytest
 
 from autograder.gradebook import max_points, scores
 from autograder.nbg import copy_course
-from tests.nbtools import ROOT, grade_class, reference_answers, release_is_fresh, submission
+from tests.nbtools import (ROOT, assert_release_scores_zero_and_completes, grade_class, reference_answers,
+                           release_is_fresh, submission)
 
 pytestmark = pytest.mark.nbgrader
 ASSIGNMENT, NOTEBOOK = "a3_backprop", "backprop.ipynb"
@@ -105,11 +106,8 @@ def test_source_scores_full_marks(graded) -> None:
 def test_release_scores_zero_and_run_completes(graded) -> None:
     """The release as issued scores 0 on every autograded cell, and every cell was executed (no abort)."""
     root, _ = graded
-    got = points(root, "blank")
-    assert set(got) == {f"{e}-{kind}" for e in EXERCISES for kind in ("visible", "hidden")}
-    assert all(v == 0 for v in got.values()), got
-    code_cells = [c for c in autograded(root, "blank").cells if c.cell_type == "code"]
-    assert all(c.get("execution_count") for c in code_cells), "the grading run skipped or stopped before a cell"
+    assert_release_scores_zero_and_completes(root, ASSIGNMENT, NOTEBOOK, "blank",
+        {f"{e}-{kind}" for e in EXERCISES for kind in ("visible", "hidden")})
 
 
 def test_partial_submission_gets_exactly_its_right_parts(graded) -> None:
