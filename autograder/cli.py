@@ -166,8 +166,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"2/4 grade a sample class of {len(CLASS)} in {subs.relative_to(root)}/:")
     for student, (what, _) in CLASS.items():
         print(f"      {student}: {what}")
+    from autograder.sandbox import isolation_problem
+
+    unsafe = args.unsafe
+    problem = isolation_problem()
+    if problem and not unsafe:  # the sample class is our own code, so the demo may run it unisolated
+        print(f"      (no isolation here: {problem}; the demo's own sample code runs without it —"
+              " `grade` would refuse real submissions)")
+        unsafe = True
     code = grade_folder(root, subs, ASSIGNMENT, cell_timeout=args.timeout, check_timeout=args.check_timeout,
-                        workers=args.workers, unsafe=args.unsafe)
+                        workers=args.workers, unsafe=unsafe)
     print("\n3/4 feedback (hidden tests scrubbed)")
     files = generate_feedback(root, ASSIGNMENT)
     for f in files:
