@@ -55,10 +55,40 @@ def solution_cell_source(module: str, name: str) -> str:
     return "\n".join(out)
 
 
+def nbgrader_meta(cell: Any) -> dict[str, Any]:
+    """The cell's nbgrader metadata ({} if none or if a forged notebook put something else there)."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta if isinstance(meta, dict) else {}
+
+
+def grade_id(cell: Any) -> str:
+    """The cell's nbgrader grade_id ('' if none)."""
+    gid = nbgrader_meta(cell).get("grade_id", "")
+    return gid if isinstance(gid, str) else ""
+
+
+def strip_markers(source: str) -> str:
+    """A solution cell as a student would write it: the code without nbgrader's solution markers."""
+    return "\n".join(l for l in source.splitlines() if l.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+
+
+def answers_of(nb: Any, strip: bool = True) -> dict[str, str]:
+    """{grade_id: source} of every solution cell of `nb` (markers stripped unless strip=False)."""
+    return {grade_id(c): (strip_markers(c.source) if strip else c.source)
+            for c in nb.cells if c.cell_type == "code" and nbgrader_meta(c).get("solution")}
+
+
+def fill_answers(nb: Any, answers: dict[str, str]) -> Any:
+    """`nb` with the solution cells named in `answers` ({grade_id: source}) replaced; returns `nb`."""
+    for cell in nb.cells:
+        if grade_id(cell) in answers:
+            cell.source = answers[grade_id(cell)]
+    return nb
+
+
 def cell_target(cell: Any) -> tuple[str, str, str] | None:
     """(kind, module, name) for a synced cell, from its nbgrader grade_id; None for other cells."""
-    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
-    parts = grade_id.split("-")
+    parts = grade_id(cell).split("-")
     if cell.cell_type == "code" and len(parts) == 3 and parts[2] in ("solution", "provided"):
         return parts[2], parts[0], parts[1]
     return None

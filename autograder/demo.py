@@ -3,6 +3,8 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.authoring import answers_of, fill_answers
+
 ASSIGNMENT, NOTEBOOK = "a1_knn", "knn.ipynb"
 
 RAISES_PREDICT = '''
@@ -58,25 +60,14 @@ CLASS = {
 }
 
 
-def _grade_id(cell) -> str:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
-
-
 def write_class(dest: Path, root: Path) -> Path:
     """Write the sample submissions as dest/<student>/a1_knn/knn.ipynb (nbgrader layout); returns dest."""
-    source = nbformat.read(root / "source" / ASSIGNMENT / NOTEBOOK, as_version=4)
-    release = nbformat.read(root / "release" / ASSIGNMENT / NOTEBOOK, as_version=4)
-    answers = {_grade_id(c): "\n".join(l for l in c.source.splitlines() if "### BEGIN SOLUTION" not in l
-                                       and "### END SOLUTION" not in l)
-               for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")}
-    blanks = {_grade_id(c): c.source for c in release.cells if c.metadata.get("nbgrader", {}).get("solution")}
+    answers = answers_of(nbformat.read(root / "source" / ASSIGNMENT / NOTEBOOK, as_version=4))
+    blanks = answers_of(nbformat.read(root / "release" / ASSIGNMENT / NOTEBOOK, as_version=4), strip=False)
     for student, (_, changes) in CLASS.items():
-        nb = nbformat.read(root / "release" / ASSIGNMENT / NOTEBOOK, as_version=4)
-        for cell in nb.cells:
-            gid = _grade_id(cell)
-            if gid in answers:
-                change = changes.get(gid, answers[gid])
-                cell.source = blanks[gid] if change is None else change.strip("\n")
+        chosen = {gid: changes.get(gid, answer) for gid, answer in answers.items()}
+        nb = fill_answers(nbformat.read(root / "release" / ASSIGNMENT / NOTEBOOK, as_version=4),
+                          {gid: blanks[gid] if a is None else a.strip("\n") for gid, a in chosen.items()})
         folder = dest / student / ASSIGNMENT
         folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, folder / NOTEBOOK)

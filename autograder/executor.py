@@ -29,12 +29,12 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import nbformat
 
 from autograder import sandbox
+from autograder.authoring import grade_id, nbgrader_meta
 from autograder.kernel_env import KernelEnv
 
 MAX_CELL_OUTPUT = 2 * 2**20  # bytes of outputs kept per cell (the rest is dropped, with a note)
@@ -42,15 +42,6 @@ MAX_EVIDENCE_FILE = 64 * 2**20
 CHECK_CALL = re.compile(r"(?<![\w.])(hidden_check|check)\(\s*[\"']([A-Za-z0-9_]+\.[A-Za-z0-9_.]+)[\"']")
 
 
-def nbgrader_meta(cell: Any) -> dict[str, Any]:
-    """The cell's nbgrader metadata ({} if none)."""
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return meta if isinstance(meta, dict) else {}
-
-
-def grade_id(cell: Any) -> str:
-    gid = nbgrader_meta(cell).get("grade_id", "")
-    return gid if isinstance(gid, str) else ""
 
 
 @dataclass

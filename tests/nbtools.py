@@ -3,33 +3,19 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.authoring import answers_of, fill_answers, grade_id, strip_markers  # noqa: F401 - re-exported
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def grade_id(cell) -> str:
-    """The cell's nbgrader grade_id ('' if none)."""
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
-
-
-def strip_markers(source: str) -> str:
-    """A solution cell as a student would write it: the code without nbgrader's solution markers."""
-    return "\n".join(l for l in source.splitlines() if l.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
 
 
 def submission(assignment: str, notebook: str, answers: dict[str, str], root: Path = ROOT):
     """The release notebook with the solution cells in `answers` ({grade_id: source}) filled in."""
-    nb = nbformat.read(root / "release" / assignment / notebook, as_version=4)
-    for cell in nb.cells:
-        if grade_id(cell) in answers:
-            cell.source = answers[grade_id(cell)]
-    return nb
+    return fill_answers(nbformat.read(root / "release" / assignment / notebook, as_version=4), answers)
 
 
 def reference_answers(assignment: str, notebook: str, root: Path = ROOT) -> dict[str, str]:
     """{grade_id: correct answer} for every solution cell, taken from the source notebook."""
-    nb = nbformat.read(root / "source" / assignment / notebook, as_version=4)
-    return {grade_id(c): strip_markers(c.source) for c in nb.cells
-            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
+    return answers_of(nbformat.read(root / "source" / assignment / notebook, as_version=4))
 
 
 def grade_class(root: Path, assignment: str, notebook: str, class_: dict) -> dict[str, dict[str, float]]:
