@@ -7,6 +7,7 @@ Pipeline order, declared once: build → collect → autograde → feedback → 
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from autograder.nbg import COURSE_ROOT
 
@@ -67,15 +68,9 @@ def grade_folder(root: Path, submissions: Path, assignment: str | None = None, r
     for name, students in sorted(by_assignment.items()):
         ensure_built(root, name)
         print(f"grading {name}: {len(students)} submission(s), sandboxed kernels, outside verdicts")
-        for result in autograde(root, name, students, cell_timeout=cell_timeout, check_timeout=check_timeout,
-                                workers=workers, unsafe=unsafe):
-            if not result.ok:
-                failed = True
-                print(f"  ✗ {result.student}: could not grade {name}: {result.message}")
-            else:
-                print(f"  ✓ {result.student}: {result.message}")
-            for line in result.lines:
-                print(f"      {line}")
+        results = autograde(root, name, students, cell_timeout=cell_timeout, check_timeout=check_timeout,
+                            workers=workers, unsafe=unsafe, on_result=report_result)
+        failed = failed or not all(result.ok for result in results)
         print_table(root, name)
     if not subs:
         print(f"no submissions found in {submissions} (expected <student>/<assignment>/*.ipynb or <student>.zip)")
@@ -97,18 +92,43 @@ def ensure_built(root: Path, assignment: str) -> None:
         build([assignment], root=root)
 
 
-def print_table(root: Path, assignment: str) -> None:
-    """Print a student × exercise table of points for `assignment`."""
-    from autograder.export import table
+def report_result(result: Any) -> None:
+    """One line per submission as soon as it is graded (through tqdm.write: the progress bar stays intact)."""
+    from tqdm.auto import tqdm
+
+    if result.ok:
+        lines = [f"  ✓ {result.student}: {result.message}"]
+    else:
+        lines = [f"  ✗ {result.student}: could not grade {result.assignment}: {result.message}"]
+    lines += [f"      {line}" for line in result.lines]
+    tqdm.write("\n".join(lines), file=sys.stdout)
+
+
+def print_table(root: Path, assignment: str, width: int | None = None) -> None:
+    """Print the points of `assignment`: a student × exercise table if it fits in `width` columns (default:
+    the terminal's), otherwise one line per student with the total and the exercises that lost points."""
+    import shutil
+
+    from autograder.export import per_exercise, table
+    from autograder.gradebook import max_points
 
     exercises, rows = table(root, assignment)
     short = [e.split(".", 1)[1] for e in exercises]
     widths = [max(len(s), 5) for s in short]
+    width = width or shutil.get_terminal_size((100, 24)).columns
+    header = f"{'student':<12}" + " ".join(f"{s:>{w}}" for s, w in zip(short, widths)) + "   total"
     print(f"\n{assignment}")
-    print(f"{'student':<12}" + " ".join(f"{s:>{w}}" for s, w in zip(short, widths)) + "   total")
+    if len(header) <= width:
+        print(header)
+        for row in rows:
+            cells = " ".join(f"{row[e]:>{w}g}" for e, w in zip(exercises, widths))
+            print(f"{row['student']:<12}{cells}   {row['total']:g}/{row['max']:g}")
+        return
+    maxima = per_exercise(max_points(root, assignment))
+    print(f"{'student':<12}{'total':>9}   points lost in (full table: nndl-course export)")
     for row in rows:
-        cells = " ".join(f"{row[e]:>{w}g}" for e, w in zip(exercises, widths))
-        print(f"{row['student']:<12}{cells}   {row['total']:g}/{row['max']:g}")
+        lost = [f"{s} {row[e]:g}/{maxima[e]:g}" for e, s in zip(exercises, short) if row[e] < maxima[e]]
+        print(f"{row['student']:<12}{row['total']:>5g}/{row['max']:<3g}   " + (", ".join(lost) or "-"))
 
 
 def cmd_grade(args: argparse.Namespace) -> int:

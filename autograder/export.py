@@ -20,7 +20,7 @@ def per_exercise(cells: dict[str, float]) -> dict[str, float]:
 
 
 def table(root: Path, assignment: str) -> tuple[list[str], list[dict[str, object]]]:
-    """(exercise ids, rows) for `assignment`: one row per graded student, plus the max-points row first."""
+    """(exercise ids, rows) for `assignment`: one row per graded student (points per exercise, total, max)."""
     maxima = per_exercise(max_points(root, assignment))
     exercises = list(maxima)
     rows: list[dict[str, object]] = []

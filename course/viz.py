@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 from matplotlib.axes import Axes
 
-__all__ = ["plot_cross_validation", "plot_decision_boundary", "plot_timings"]
+__all__ = ["BoundaryView", "plot_cross_validation", "plot_decision_boundary", "plot_timings"]
 
 
 def _new_axes() -> Axes:
@@ -33,6 +33,78 @@ def _as_labels(values: object, what: str) -> np.ndarray:
     )
 
 
+def _boundary_grid(X: np.ndarray, y: object, resolution: int, padding: float
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Validate (X, y) and lay the grid over them: X (N, 2) float64, y (N,) int64, lo (2,), hi (2,)."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must be an (N, 2) array of 2D points with N >= 1, got shape {X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X must hold finite numbers only (found NaN or inf)")
+    y_arr = np.asarray(y)
+    if y_arr.shape != (X.shape[0],):
+        raise ValueError(f"y must have shape ({X.shape[0]},) to match X {X.shape}, got {y_arr.shape}")
+    y_arr = _as_labels(y_arr, "y")
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
+        raise ValueError(f"resolution must be an integer >= 2, got {resolution!r}")
+    if not np.isfinite(padding) or padding < 0:
+        raise ValueError(f"padding must be a finite number >= 0, got {padding!r}")
+    lo, hi = X.min(axis=0) - padding, X.max(axis=0) + padding
+    flat = hi - lo == 0  # all points share a coordinate and padding is 0: still show a band around them
+    lo, hi = np.where(flat, lo - 0.5, lo), np.where(flat, hi + 0.5, hi)
+    return X, y_arr, lo, hi
+
+
+def _grid_labels(predict: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray,
+                 resolution: int) -> np.ndarray:
+    """predict's labels on the resolution x resolution grid over [lo, hi]: Z (resolution, resolution) int64.
+
+    Row r of Z is x2 = linspace(lo[1], hi[1])[r], column c is x1 = linspace(lo[0], hi[0])[c]; predict is
+    called ONCE on all M = resolution**2 grid points G: (M, 2).
+    """
+    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid = np.c_[xx.ravel(), yy.ravel()]  # (M, 2)
+    Z = np.asarray(predict(grid))  # one batched call
+    M = grid.shape[0]
+    if Z.shape != (M,):
+        raise ValueError(
+            f"predict must return one label per grid point, shape ({M},), got shape {Z.shape}"
+            + (" (class scores? take argmax over axis 1)" if Z.ndim == 2 and Z.shape[0] == M else "")
+        )
+    return _as_labels(Z, "predict's output").reshape(resolution, resolution)
+
+
+def _label_range(*labels: np.ndarray) -> tuple[float, float]:
+    """(vmin, vmax) giving one colour per integer label, shared by the regions and the points."""
+    return min(int(a.min()) for a in labels) - 0.5, max(int(a.max()) for a in labels) + 0.5
+
+
+def _region_image(ax: Axes, Z: np.ndarray, lo: np.ndarray, hi: np.ndarray, cmap: str, vmin: float,
+                  vmax: float, **kwargs: object):
+    """The coloured regions: one pixel per grid point, centred on it (the grid's ends are the plot's edges)."""
+    r = Z.shape[0]
+    half = (hi - lo) / (2 * (r - 1))  # half a grid step: the pixels of the end points stop at lo and hi
+    return ax.imshow(Z, origin="lower", extent=(lo[0] - half[0], hi[0] + half[0], lo[1] - half[1], hi[1] + half[1]),
+                     cmap=cmap, vmin=vmin, vmax=vmax, alpha=0.35, interpolation="nearest", aspect="auto", **kwargs)
+
+
+def _points(ax: Axes, X: np.ndarray, y: np.ndarray, cmap: str, vmin: float, vmax: float, **kwargs: object):
+    """The data on top of the regions, and a legend of its classes (None when there are more than 10)."""
+    points = ax.scatter(X[:, 0], X[:, 1], c=y, cmap=cmap, vmin=vmin, vmax=vmax, s=20, edgecolors="k",
+                        linewidths=0.5, **kwargs)
+    legend = None
+    if len(np.unique(y)) <= 10:
+        legend = ax.legend(*points.legend_elements(), title="class", loc="best", fontsize="small")
+    return points, legend
+
+
+def _finish_axes(ax: Axes, lo: np.ndarray, hi: np.ndarray) -> None:
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+
+
 def plot_decision_boundary(
     predict: Callable[[np.ndarray], np.ndarray],
     X: np.ndarray,
@@ -48,55 +120,97 @@ def plot_decision_boundary(
     predict: maps grid points G: (M, 2) to labels (M,) ints; called ONCE on all M = resolution**2 points.
     X: (N, 2) points, y: (N,) integer labels (the scatter's colours).
     resolution: grid points per axis; padding: margin added around the range of X on every side.
-    Returns the Axes, with axes labelled "$x_1$", "$x_2$" and the given title.
+    Returns the Axes, with axes labelled "$x_1$", "$x_2$" and the given title. (Explorers that redraw the
+    same data many times use `BoundaryView`, which draws the same picture faster.)
     """
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] == 0:
-        raise ValueError(f"X must be an (N, 2) array of 2D points with N >= 1, got shape {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X must hold finite numbers only (found NaN or inf)")
-    y_arr = np.asarray(y)
-    if y_arr.shape != (X.shape[0],):
-        raise ValueError(f"y must have shape ({X.shape[0]},) to match X {X.shape}, got {y_arr.shape}")
-    y_arr = _as_labels(y_arr, "y")
-    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
-        raise ValueError(f"resolution must be an integer >= 2, got {resolution!r}")
-    if not np.isfinite(padding) or padding < 0:
-        raise ValueError(f"padding must be a finite number >= 0, got {padding!r}")
-
-    lo, hi = X.min(axis=0) - padding, X.max(axis=0) + padding
-    flat = hi - lo == 0  # all points share a coordinate and padding is 0: still show a band around them
-    lo, hi = np.where(flat, lo - 0.5, lo), np.where(flat, hi + 0.5, hi)
-    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
-    grid = np.c_[xx.ravel(), yy.ravel()]  # (M, 2)
-
-    Z = np.asarray(predict(grid))  # one batched call
-    M = grid.shape[0]
-    if Z.shape != (M,):
-        raise ValueError(
-            f"predict must return one label per grid point, shape ({M},), got shape {Z.shape}"
-            + (" (class scores? take argmax over axis 1)" if Z.ndim == 2 and Z.shape[0] == M else "")
-        )
-    Z = _as_labels(Z, "predict's output")
-
-    labels = np.concatenate([Z, y_arr])
-    vmin, vmax = labels.min() - 0.5, labels.max() + 0.5  # one colour per integer label, shared below
-    levels = np.arange(vmin, vmax + 1.0)
-
+    X, y_arr, lo, hi = _boundary_grid(X, y, resolution, padding)
+    Z = _grid_labels(predict, lo, hi, resolution)
+    vmin, vmax = _label_range(Z, y_arr)
     if ax is None:
         ax = _new_axes()
-    ax.contourf(xx, yy, Z.reshape(xx.shape), levels=levels, cmap=cmap, vmin=vmin, vmax=vmax, alpha=0.35)
-    points = ax.scatter(X[:, 0], X[:, 1], c=y_arr, cmap=cmap, vmin=vmin, vmax=vmax,
-                        s=20, edgecolors="k", linewidths=0.5)
-    if len(np.unique(y_arr)) <= 10:
-        ax.legend(*points.legend_elements(), title="class", loc="best", fontsize="small")
-    ax.set_xlim(lo[0], hi[0])
-    ax.set_ylim(lo[1], hi[1])
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
+    _region_image(ax, Z, lo, hi, cmap, vmin, vmax)
+    _points(ax, X, y_arr, cmap, vmin, vmax)
+    _finish_axes(ax, lo, hi)
     if title is not None:
         ax.set_title(title)
     return ax
+
+
+class BoundaryView:
+    """A decision-boundary figure kept between an explorer's redraws: `render(...)` returns PNG bytes.
+
+    The same picture as `plot_decision_boundary`, but the axes, ticks and labels are drawn once per data set;
+    a redraw only paints the regions, the points, the legend and the title over that saved background
+    (matplotlib's blitting) and encodes the PNG with fast compression: several times cheaper than a fresh
+    figure (bench/widgets.py). An explorer's draw function returns what `render` returns:
+
+        view = BoundaryView(resolution=100)
+        def draw(k):
+            return view.render(lambda G: model.predict(G, k=k), X, y, title=f"k = {k}")
+    """
+
+    def __init__(self, figsize: tuple[float, float] = (6, 5), resolution: int = 200, padding: float = 0.5,
+                 cmap: str = "viridis", dpi: float = 100) -> None:
+        if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
+            raise ValueError(f"resolution must be an integer >= 2, got {resolution!r}")
+        self.figsize, self.resolution, self.padding, self.cmap, self.dpi = figsize, int(resolution), padding, cmap, dpi
+        self._key: tuple | None = None  # what the saved background shows: data, colour range, size
+        self.rebuilds = 0  # how many times the background was drawn (a test counts them)
+
+    def _build(self, key: tuple, X: np.ndarray, y: np.ndarray, Z: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+               vmin: float, vmax: float) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure  # no pyplot: this figure is never shown or left open
+
+        fig = Figure(figsize=self.figsize, dpi=self.dpi)
+        canvas = FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        self._image = _region_image(ax, Z, lo, hi, self.cmap, vmin, vmax, animated=True)
+        self._points, self._legend = _points(ax, X, y, self.cmap, vmin, vmax, animated=True)
+        if self._legend is not None:
+            self._legend.set_animated(True)
+        _finish_axes(ax, lo, hi)
+        self._title = ax.set_title(" ", animated=True)
+        canvas.draw()  # everything but the animated artists
+        self._background = canvas.copy_from_bbox(fig.bbox)
+        self._fig, self._canvas, self.ax = fig, canvas, ax
+        self._key = key
+        self.rebuilds += 1
+
+    def render(self, predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray, y: np.ndarray,
+               title: str | None = None,
+               overlay: Callable[[Axes], Sequence[object]] | None = None) -> bytes:
+        """PNG bytes of the decision boundary of ``predict`` with the points (X: (N, 2), y: (N,)) on top.
+
+        predict is called once on the (resolution**2, 2) grid. overlay(ax), if given, adds artists for this
+        frame only (e.g. a margin contour) and returns them; they are drawn on top, then removed.
+        """
+        import io
+
+        from PIL import Image  # Pillow comes with matplotlib
+
+        X, y_arr, lo, hi = _boundary_grid(X, y, self.resolution, self.padding)
+        Z = _grid_labels(predict, lo, hi, self.resolution)
+        vmin, vmax = _label_range(Z, y_arr)
+        key = (X.tobytes(), y_arr.tobytes(), vmin, vmax)
+        if key != self._key:
+            self._build(key, X, y_arr, Z, lo, hi, vmin, vmax)
+        self._canvas.restore_region(self._background)
+        self._image.set_data(Z)
+        self._title.set_text(title or "")
+        extra = list(overlay(self.ax)) if overlay is not None else []
+        try:
+            for artist in [self._image, *extra, self._points, self._legend, self._title]:
+                if artist is not None:
+                    self._fig.draw_artist(artist)
+        finally:
+            for artist in extra:
+                artist.remove()
+        width, height = self._canvas.get_width_height()
+        image = Image.frombuffer("RGBA", (width, height), self._canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        buf = io.BytesIO()
+        image.save(buf, format="png", compress_level=1)  # zlib level 1: ~2x faster, ~10% larger
+        return buf.getvalue()
 
 
 def plot_cross_validation(

@@ -3,8 +3,10 @@
     explorer(draw, k=IntSlider(value=5, min=1, max=30), dataset=Dropdown(options=["moons", "blobs"]))
 
 `draw(**values)` receives the current control values (keyword = control name) and draws on the current
-matplotlib figure (a fresh one of size `figsize` for every redraw; `draw` may also open its own). Every
-explorer in the course is this one function, and it behaves the same everywhere:
+matplotlib figure (a fresh one of size `figsize` for every redraw; `draw` may also open its own) — or returns
+the PNG bytes itself, e.g. from a `course.viz.BoundaryView`, which keeps its figure between redraws and is
+several times faster for decision boundaries. Every explorer in the course is this one function, and it
+behaves the same everywhere:
 
 - **One figure, inside the widget.** The figure is rendered to a PNG and put into the explorer's Output widget
   (its `outputs`, set from the kernel: no reliance on `with out:` capture), and then closed, so nothing
@@ -47,14 +49,17 @@ def static_mode() -> bool:
 def render_png(draw: Callable[..., Any], values: dict[str, Any], figsize: tuple[float, float] = (6, 5)) -> bytes:
     """Run `draw(**values)` on a fresh pyplot figure of size `figsize` and return the figure as PNG bytes.
 
-    If `draw` opens figures of its own, the current figure when it returns is the one rendered. Every figure
-    opened here is closed again, also when `draw` raises, so none is left for the inline backend to show.
+    If `draw` returns bytes, those are the PNG (it rendered the picture itself). If it opens figures of its
+    own, the current figure when it returns is the one rendered. Every figure opened here is closed again,
+    also when `draw` raises, so none is left for the inline backend to show.
     """
     before = set(plt.get_fignums())
     try:
         with plt.ioff():  # an interactive backend (ipympl, a GUI) must not pop up a window of its own
             plt.figure(figsize=figsize)
-            draw(**values)
+            result = draw(**values)
+            if isinstance(result, (bytes, bytearray)):
+                return bytes(result)
             buf = io.BytesIO()
             # no bbox_inches="tight": it renders the figure twice (measured: ~1/3 of a redraw, bench/widgets.py)
             plt.gcf().savefig(buf, format="png")

@@ -49,13 +49,17 @@ def test_decision_boundary_calls_predict_once_on_the_grid():
 
 
 def test_decision_boundary_returns_labelled_axes():
-    """The result is an Axes titled as asked, axes labelled $x_1$/$x_2$, with contours and the scatter."""
+    """The result is an Axes titled as asked, axes labelled $x_1$/$x_2$, with the regions image and the scatter."""
     X, y = _data()
     ax = plot_decision_boundary(RecordingPredict(), X, y, resolution=20, title="kNN, k=5")
     assert isinstance(ax, Axes)
     assert ax.get_title() == "kNN, k=5"
     assert ax.get_xlabel() == "$x_1$" and ax.get_ylabel() == "$x_2$"
-    assert len(ax.collections) >= 2  # filled contours + scatter
+    assert len(ax.images) == 1 and len(ax.collections) == 1  # the regions + the scatter
+    Z = ax.images[0].get_array()
+    assert Z.shape == (20, 20)
+    x1 = np.linspace(X[:, 0].min() - 0.5, X[:, 0].max() + 0.5, 20)
+    assert np.array_equal(Z[0], (x1 > 0).astype(np.int64))  # row r = x2 step r, column c = x1 step c
     ax.figure.canvas.draw()  # renders headless without error
 
 
@@ -151,3 +155,79 @@ def test_timings_rejects_empty_or_non_positive(timings):
     """No timings, or a time <= 0 (impossible on a log scale), raises ValueError."""
     with pytest.raises(ValueError):
         plot_timings(timings)
+
+
+# --- BoundaryView: the explorers' fast decision boundary -------------------------------------------------------
+
+def _png_pixels(png: bytes) -> np.ndarray:
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+def test_boundary_view_draws_the_same_picture_as_plot_decision_boundary():
+    """BoundaryView.render's PNG shows the same pixels as plot_decision_boundary saved at the same size."""
+    import io
+
+    from course.viz import BoundaryView
+
+    X, y = _data()
+    view = BoundaryView(figsize=(5, 4), resolution=40)
+    fast = _png_pixels(view.render(RecordingPredict(), X, y, title="threshold"))
+    fig = plt.figure(figsize=(5, 4))
+    plot_decision_boundary(RecordingPredict(), X, y, ax=fig.gca(), resolution=40, title="threshold")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    slow = _png_pixels(buf.getvalue())
+    assert fast.shape == slow.shape
+    differing = np.any(fast != slow, axis=-1).mean()  # anti-aliased edges of the markers blend differently
+    assert differing < 0.03, f"{differing:.2%} of the pixels differ"
+    assert np.mean(np.abs(fast.astype(int) - slow.astype(int))) < 0.5
+
+
+def test_boundary_view_redraws_only_what_changed():
+    """A new predict reuses the saved background; new data rebuilds it; predict runs once per render."""
+    from course.viz import BoundaryView
+
+    X, y = _data()
+    view = BoundaryView(resolution=25)
+    first, second = RecordingPredict(), lambda G: (G[:, 1] > 0).astype(np.int64)
+    a = view.render(first, X, y, title="x1 > 0")
+    b = view.render(second, X, y, title="x2 > 0")
+    assert len(first.calls) == 1 and first.calls[0].shape == (625, 2)
+    assert view.rebuilds == 1
+    assert a[:8] == b[:8] == b"\x89PNG\r\n\x1a\n" and not np.array_equal(_png_pixels(a), _png_pixels(b))
+    view.render(first, X + 1.0, y)
+    assert view.rebuilds == 2
+    assert plt.get_fignums() == []  # never a pyplot figure: nothing for the inline backend to show
+
+
+def test_boundary_view_overlay_is_drawn_for_one_frame():
+    """overlay(ax)'s artists appear in that frame only: the next render without it equals a plain one."""
+    from course.viz import BoundaryView
+
+    X, y = _data()
+    view = BoundaryView(resolution=20)
+    plain = _png_pixels(view.render(RecordingPredict(), X, y))
+    marked = _png_pixels(view.render(RecordingPredict(), X, y,
+                                     overlay=lambda ax: [ax.axvline(0.0, color="r", linewidth=3)]))
+    assert not np.array_equal(plain, marked)
+    assert len(view.ax.lines) == 0
+    assert np.array_equal(_png_pixels(view.render(RecordingPredict(), X, y)), plain)
+
+
+@pytest.mark.parametrize("predict, match", [
+    (lambda G: np.zeros((len(G), 2)), "argmax"),
+    (lambda G: G[:, 0] * 0.5, "integer class labels"),
+])
+def test_boundary_view_rejects_bad_predictions(predict, match):
+    """A predict returning scores or fractional values gets the same clear message as plot_decision_boundary."""
+    from course.viz import BoundaryView
+
+    X, y = _data()
+    with pytest.raises(ValueError, match=match):
+        BoundaryView(resolution=5).render(predict, X, y)
+    with pytest.raises(ValueError, match="resolution"):
+        BoundaryView(resolution=1)

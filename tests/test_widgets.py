@@ -138,6 +138,30 @@ def test_draw_that_opens_its_own_figure_is_rendered_and_closed(interactive, show
     assert plt.get_fignums() == []
 
 
+def test_draw_returning_png_bytes_is_shown_as_is(interactive, shown) -> None:
+    """A draw that renders its own PNG (a course.viz.BoundaryView) is shown byte for byte; no figure leaks."""
+    import numpy as np
+
+    from course.viz import BoundaryView
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 2))
+    y = (X[:, 0] > 0).astype(np.int64)
+    view = BoundaryView(figsize=(3, 3), resolution=20)
+    frames = []
+
+    def draw(t):
+        frames.append(view.render(lambda G: (G[:, 0] > t).astype(np.int64), X, y, title=f"t = {t}"))
+        return frames[-1]
+
+    slider = w.FloatSlider(value=0.0, min=-1, max=1)
+    ex = explorer(draw, t=slider)
+    slider.value = 0.5
+    assert _png(ex.output.outputs[0]) == frames[-1] and frames[0] != frames[-1]
+    assert frames[-1].startswith(PNG_MAGIC) and view.rebuilds == 1
+    assert plt.get_fignums() == []
+
+
 def test_draw_error_is_shown_in_the_plot_area(interactive, shown) -> None:
     """If draw raises (an exercise not done yet) the error appears in the Output and the label; no figure leaks."""
 
