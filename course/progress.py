@@ -50,6 +50,7 @@ class _GradingBar(std.tqdm):
         kwargs["disable"] = True
         super().__init__(iterable, **kwargs)  # a disabled tqdm keeps only iterable, n, total and leave
         self.desc = kwargs.get("desc") or ""
+        self.unit = kwargs.get("unit") or "it"
         self.postfix = ""
         self.summary = summary
         self._start = time.perf_counter()
@@ -74,7 +75,7 @@ class _GradingBar(std.tqdm):
             done = f"{self.n}/{self.total}" if self.total is not None else f"{self.n}"
             postfix = f", {self.postfix}" if self.postfix else ""
             elapsed = time.perf_counter() - self._start
-            std.tqdm.write(f"{desc + ': ' if desc else ''}{done} it in {elapsed:.1f} s{postfix}")
+            std.tqdm.write(f"{desc + ': ' if desc else ''}{done} {self.unit} in {elapsed:.1f} s{postfix}")
         self._open = False
 
 

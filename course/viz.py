@@ -85,7 +85,8 @@ def _region_image(ax: Axes, Z: np.ndarray, lo: np.ndarray, hi: np.ndarray, cmap:
     r = Z.shape[0]
     half = (hi - lo) / (2 * (r - 1))  # half a grid step: the pixels of the end points stop at lo and hi
     return ax.imshow(Z, origin="lower", extent=(lo[0] - half[0], hi[0] + half[0], lo[1] - half[1], hi[1] + half[1]),
-                     cmap=cmap, vmin=vmin, vmax=vmax, alpha=0.35, interpolation="nearest", aspect="auto", **kwargs)
+                     cmap=cmap, vmin=vmin, vmax=vmax, alpha=0.35, interpolation="bilinear",
+                     interpolation_stage="rgba", aspect="auto", **kwargs)
 
 
 def _points(ax: Axes, X: np.ndarray, y: np.ndarray, cmap: str, vmin: float, vmax: float, **kwargs: object):

@@ -17,6 +17,7 @@ from tests.browser_support import CHROMIUM_ARGS, LabServer, chromium_executable,
 from tests.nbtools import reference_answers, submission
 
 NOTEBOOK = "knn_solved.ipynb"
+PROGRESS_NOTEBOOK = "progress_demo.ipynb"  # a training loop with course.progress's bar
 EXPLORER = ".course-explorer"
 PLOT = f"{EXPLORER} .widget-output img"
 LABEL = f"{EXPLORER} .course-explorer-values"
@@ -49,6 +50,12 @@ def lab(tmp_path_factory):
     root = copy_course(tmp_path_factory.mktemp("course"))
     solved = submission("a1_knn", "knn.ipynb", reference_answers("a1_knn", "knn.ipynb"))
     nbformat.write(solved, root / NOTEBOOK)
+    loop = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import time\nfrom course.progress import progress\n\n"
+        "for step in progress(range(30), desc='training'):\n    time.sleep(0.02)\n"
+        "print('trained')")])
+    loop.metadata["kernelspec"] = solved.metadata["kernelspec"]
+    nbformat.write(loop, root / PROGRESS_NOTEBOOK)
     server = LabServer(root, tmp_path_factory.mktemp("jupyter"))
     try:
         server.launch()
@@ -170,6 +177,22 @@ def test_knn_explorer_slider_redraws_the_plot_and_label(page, lab, shots) -> Non
         page.wait_for_function("(sel) => document.querySelector(sel).innerText.includes('dataset = blobs')",
                                arg=LABEL)
         assert f"k = {k}" in page.locator(LABEL).inner_text()
+
+
+def test_training_loop_progress_bar_is_a_widget_in_lab(page, lab, shots) -> None:
+    """course.progress in JupyterLab draws a widget bar that reaches 30/30 (not text spam on stderr)."""
+    with screenshot_on_failure(page, shots, "progress_bar", lab):
+        open_lab(page, lab, PROGRESS_NOTEBOOK)
+        wait_kernel_idle(page)
+        run_menu(page, "Run", "runmenu:run-all")
+        page.get_by_text("trained", exact=True).wait_for(timeout=60_000)
+        bar = page.locator(".widget-hprogress, .widget-progress").first
+        bar.wait_for()
+        row = page.locator(".jp-OutputArea-output .widget-hbox", has=bar).first
+        page.wait_for_function("(el) => /30\\/30/.test(el.innerText)", arg=row.element_handle())
+        assert "training" in row.inner_text()
+        assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0, \
+            "the bar fell back to text on stderr"
 
 
 def test_formgrader_lists_the_course_assignments(lab_page, lab, shots) -> None:

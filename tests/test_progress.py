@@ -120,3 +120,9 @@ def test_write_under_grading_prints_plainly(graded, capsys):
     """Under nbgrader write() prints the message to stdout and nothing to stderr."""
     write("hello")
     assert capsys.readouterr() == ("hello\n", "")
+
+
+def test_under_grading_the_summary_counts_in_the_bars_unit(graded, capsys):
+    """A bar over models (unit="model") says so in its summary line: "lr × reg search: 3/3 model in ..."."""
+    assert list(progress(range(3), desc="lr × reg search", unit="model")) == [0, 1, 2]
+    assert capsys.readouterr().out.startswith("lr × reg search: 3/3 model in ")
