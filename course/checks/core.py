@@ -46,27 +46,44 @@ class CheckTimeout(BaseException):
 
 
 def check_time_budget() -> float:
-    """Seconds one call of a student function may take inside a check: $NNDL_CHECK_TIMEOUT or 20."""
+    """CPU seconds one call of a student function may take inside a check: $NNDL_CHECK_TIMEOUT or 20."""
     return float(os.environ.get("NNDL_CHECK_TIMEOUT", "20"))
+
+
+WALL_FACTOR = 5.0  # a call that uses no CPU (sleeps, waits) is stopped after this many budgets of wall time
 
 
 @contextlib.contextmanager
 def _time_limit(seconds: float, name: str):
-    """Raise CheckTimeout in the main thread after `seconds` (no limit off the main thread or without SIGALRM)."""
+    """Raise CheckTimeout in the main thread once the call has used `seconds` of CPU time, or WALL_FACTOR times
+    that in wall time (no limit off the main thread or without setitimer).
+
+    CPU time, not wall time: on a grading machine busy with other kernels an honest function gets less of the
+    CPU per second, but the CPU it needs stays the same, so a loaded machine never costs a student points. An
+    infinite loop burns CPU and is stopped after `seconds`; a call stuck without using the CPU (a sleep, a
+    blocked read) is stopped by the wall-clock backstop.
+    """
     if seconds <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
+    wall = WALL_FACTOR * seconds
 
-    def _alarm(signum, frame):  # noqa: ARG001 - signal handler signature
-        raise CheckTimeout(f"{name} did not return within {seconds:g} s — is there an infinite loop?")
+    def _cpu(signum, frame):  # noqa: ARG001 - signal handler signature
+        raise CheckTimeout(f"{name} did not return within {seconds:g} s of CPU time — is there an infinite loop?")
 
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    def _wall(signum, frame):  # noqa: ARG001 - signal handler signature
+        raise CheckTimeout(f"{name} did not return within {wall:g} s — is it waiting for something?")
+
+    previous = signal.signal(signal.SIGPROF, _cpu), signal.signal(signal.SIGALRM, _wall)
+    signal.setitimer(signal.ITIMER_PROF, seconds)  # CPU time of this process (user + system)
+    signal.setitimer(signal.ITIMER_REAL, wall)
     try:
         yield
     finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGPROF, previous[0])
+        signal.signal(signal.SIGALRM, previous[1])
 
 
 def _quarantine(fn: Callable[..., Any], reason: str) -> None:
@@ -113,7 +130,7 @@ def call_student(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Call:
             with np.errstate(all="warn"), _time_limit(budget, name):
                 value = fn(*args, **kwargs)
     except CheckTimeout as exc:
-        _quarantine(fn, f"it did not return within {budget:g} s")
+        _quarantine(fn, f"it did not return within its time budget ({budget:g} s of CPU time)")
         failure = AssertionError(str(exc))
         if record is not None:
             record.raised(fn, *originals, failure, _warning_texts(caught), err.getvalue())
