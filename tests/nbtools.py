@@ -54,3 +54,19 @@ def assert_release_scores_zero_and_completes(root: Path, assignment: str, notebo
     nb = nbformat.read(root / ".grading" / "autograded" / student / assignment / notebook, as_version=4)
     skipped = [c.get("id") for c in nb.cells if c.cell_type == "code" and not c.get("execution_count")]
     assert not skipped, f"the grading run skipped or stopped before cells {skipped}"
+
+
+def noisy_outputs(root: Path, assignment: str, notebook: str, student: str) -> list[str]:
+    """What the autograded notebook of `student` shows on stderr or as errors: "cell N: first line", one per output.
+
+    The solved notebook should read like a lesson, not a wall of warnings: this is [] for the reference answers.
+    """
+    nb = nbformat.read(root / ".grading" / "autograded" / student / assignment / notebook, as_version=4)
+    noisy = []
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                noisy.append(f"cell {i}: {out.ename}: {out.evalue}"[:200])
+            elif out.output_type == "stream" and out.name == "stderr":
+                noisy.append(f"cell {i}: {out.text.strip().splitlines()[0] if out.text.strip() else ''}"[:200])
+    return noisy

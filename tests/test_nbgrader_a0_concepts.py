@@ -7,8 +7,8 @@ import pytest
 
 from autograder.gradebook import max_points, scores
 from autograder.nbg import copy_course
-from tests.nbtools import (ROOT, assert_release_scores_zero_and_completes, grade_class, reference_answers,
-                           release_is_fresh, submission)
+from tests.nbtools import (ROOT, assert_release_scores_zero_and_completes, grade_class, noisy_outputs,
+                         reference_answers, release_is_fresh, submission)
 
 pytestmark = pytest.mark.nbgrader
 ASSIGNMENT, NOTEBOOK = "a0_concepts", "concepts.ipynb"
@@ -111,3 +111,8 @@ def test_feedback_of_hidden_failure_teaches(graded: Path) -> None:
 def test_autograde_of_four_students_is_fast(graded: Path) -> None:
     """Autograding the class (four notebooks, one nbgrader run) takes well under the 90 s budget."""
     assert float((graded / "autograde_seconds.txt").read_text()) < 90
+
+
+def test_solved_notebook_shows_no_warnings_or_errors(graded) -> None:
+    """The reference answers run top to bottom without a single stderr line or error output (no wall of warnings)."""
+    assert noisy_outputs(graded, ASSIGNMENT, NOTEBOOK, "perfect") == []

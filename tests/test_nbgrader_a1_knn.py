@@ -6,8 +6,8 @@ import pytest
 
 from autograder.gradebook import max_points, scores
 from autograder.nbg import copy_course
-from tests.nbtools import (ROOT, assert_release_scores_zero_and_completes, grade_class, reference_answers,
-                           release_is_fresh, submission)
+from tests.nbtools import (ROOT, assert_release_scores_zero_and_completes, grade_class, noisy_outputs,
+                         reference_answers, release_is_fresh, submission)
 
 pytestmark = pytest.mark.nbgrader
 ASSIGNMENT, NOTEBOOK = "a1_knn", "knn.ipynb"
@@ -116,3 +116,8 @@ def test_deleted_test_cells_come_back_and_are_graded(graded: Path) -> None:
     with Gradebook(db_url(graded), "nndl-course") as gb:
         sub = gb.find_submission(ASSIGNMENT, "deleter")
         assert not sub.needs_manual_grade
+
+
+def test_solved_notebook_shows_no_warnings_or_errors(graded) -> None:
+    """The reference answers run top to bottom without a single stderr line or error output (no wall of warnings)."""
+    assert noisy_outputs(graded, ASSIGNMENT, NOTEBOOK, "perfect") == []

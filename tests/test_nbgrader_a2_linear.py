@@ -6,8 +6,8 @@ import pytest
 
 from autograder.gradebook import max_points, scores
 from autograder.nbg import copy_course
-from tests.nbtools import (ROOT, assert_release_scores_zero_and_completes, grade_class, reference_answers,
-                           release_is_fresh, submission)
+from tests.nbtools import (ROOT, assert_release_scores_zero_and_completes, grade_class, noisy_outputs,
+                         reference_answers, release_is_fresh, submission)
 
 pytestmark = pytest.mark.nbgrader
 ASSIGNMENT, NOTEBOOK = "a2_linear", "linear.ipynb"
@@ -142,3 +142,8 @@ def test_graded_notebook_shows_the_static_explorer(graded: Path) -> None:
     kinds = [o.get("data", {}).keys() for o in last.outputs if o.output_type == "display_data"]
     assert any("image/png" in k for k in kinds)
     assert not any("application/vnd.jupyter.widget-view+json" in k for k in kinds)
+
+
+def test_solved_notebook_shows_no_warnings_or_errors(graded) -> None:
+    """The reference answers run top to bottom without a single stderr line or error output (no wall of warnings)."""
+    assert noisy_outputs(graded, ASSIGNMENT, NOTEBOOK, "perfect") == []

@@ -7,8 +7,8 @@ import pytest
 
 from autograder.gradebook import max_points, scores
 from autograder.nbg import copy_course
-from tests.nbtools import (ROOT, assert_release_scores_zero_and_completes, grade_class, reference_answers,
-                           release_is_fresh, submission)
+from tests.nbtools import (ROOT, assert_release_scores_zero_and_completes, grade_class, noisy_outputs,
+                         reference_answers, release_is_fresh, submission)
 
 pytestmark = pytest.mark.nbgrader
 ASSIGNMENT, NOTEBOOK = "a3_backprop", "backprop.ipynb"
@@ -144,3 +144,9 @@ def test_feedback_of_a_failure_teaches(graded, grade_id: str, phrase: str) -> No
 def test_autograde_is_fast(graded) -> None:
     """Four submissions autograde in one run in under 90 s (heavy cells are light under NBGRADER_EXECUTION)."""
     assert graded[1] < 90, f"autograde took {graded[1]:.1f} s"
+
+
+def test_solved_notebook_shows_no_warnings_or_errors(graded) -> None:
+    """The reference answers run top to bottom without a single stderr line or error output (no wall of warnings)."""
+    root, _ = graded
+    assert noisy_outputs(root, ASSIGNMENT, NOTEBOOK, "perfect") == []
