@@ -33,6 +33,11 @@ def _as_labels(values: object, what: str) -> np.ndarray:
     )
 
 
+def _check_resolution(resolution: object) -> None:
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
+        raise ValueError(f"resolution must be an integer >= 2, got {resolution!r}")
+
+
 def _boundary_grid(X: np.ndarray, y: object, resolution: int, padding: float
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Validate (X, y) and lay the grid over them: X (N, 2) float64, y (N,) int64, lo (2,), hi (2,)."""
@@ -45,8 +50,7 @@ def _boundary_grid(X: np.ndarray, y: object, resolution: int, padding: float
     if y_arr.shape != (X.shape[0],):
         raise ValueError(f"y must have shape ({X.shape[0]},) to match X {X.shape}, got {y_arr.shape}")
     y_arr = _as_labels(y_arr, "y")
-    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
-        raise ValueError(f"resolution must be an integer >= 2, got {resolution!r}")
+    _check_resolution(resolution)
     if not np.isfinite(padding) or padding < 0:
         raise ValueError(f"padding must be a finite number >= 0, got {padding!r}")
     lo, hi = X.min(axis=0) - padding, X.max(axis=0) + padding
@@ -152,8 +156,7 @@ class BoundaryView:
 
     def __init__(self, figsize: tuple[float, float] = (6, 5), resolution: int = 200, padding: float = 0.5,
                  cmap: str = "viridis", dpi: float = 100) -> None:
-        if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
-            raise ValueError(f"resolution must be an integer >= 2, got {resolution!r}")
+        _check_resolution(resolution)
         self.figsize, self.resolution, self.padding, self.cmap, self.dpi = figsize, int(resolution), padding, cmap, dpi
         self._key: tuple | None = None  # what the saved background shows: data, colour range, size
         self.rebuilds = 0  # how many times the background was drawn (a test counts them)
