@@ -18,6 +18,14 @@ def reference_answers(assignment: str, notebook: str, root: Path = ROOT) -> dict
     return answers_of(nbformat.read(root / "source" / assignment / notebook, as_version=4))
 
 
+def class_of(assignment: str, notebook: str, **answers: dict[str, str]) -> dict[str, nbformat.NotebookNode]:
+    """A class to grade: "perfect" (the source notebook as-is), "blank" (the release as issued), and one student
+    per keyword whose notebook is the release with those answers ({grade_id: source}) filled in."""
+    return {"perfect": nbformat.read(ROOT / "source" / assignment / notebook, as_version=4),
+            "blank": submission(assignment, notebook, {}),
+            **{student: submission(assignment, notebook, given) for student, given in answers.items()}}
+
+
 def grade_class(root: Path, assignment: str, notebook: str, class_: dict) -> dict[str, dict[str, float]]:
     """Build `assignment` in course copy `root`, submit {student: notebook node}, autograde in one run.
 
@@ -56,12 +64,17 @@ def assert_release_scores_zero_and_completes(root: Path, assignment: str, notebo
     assert not skipped, f"the grading run skipped or stopped before cells {skipped}"
 
 
+def autograded_notebook(root: Path, assignment: str, notebook: str, student: str) -> nbformat.NotebookNode:
+    """The notebook of `student` as nbgrader executed it (with its outputs)."""
+    return nbformat.read(root / ".grading" / "autograded" / student / assignment / notebook, as_version=4)
+
+
 def noisy_outputs(root: Path, assignment: str, notebook: str, student: str) -> list[str]:
     """What the autograded notebook of `student` shows on stderr or as errors: "cell N: first line", one per output.
 
     The solved notebook should read like a lesson, not a wall of warnings: this is [] for the reference answers.
     """
-    nb = nbformat.read(root / ".grading" / "autograded" / student / assignment / notebook, as_version=4)
+    nb = autograded_notebook(root, assignment, notebook, student)
     noisy = []
     for i, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):

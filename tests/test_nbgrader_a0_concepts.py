@@ -2,13 +2,12 @@
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from autograder.gradebook import max_points, scores
 from autograder.nbg import copy_course
-from tests.nbtools import (ROOT, assert_release_scores_zero_and_completes, grade_class, noisy_outputs,
-                         reference_answers, release_is_fresh, submission)
+from tests.nbtools import (assert_release_scores_zero_and_completes, autograded_notebook, class_of, grade_class,
+                         noisy_outputs, reference_answers, release_is_fresh)
 
 pytestmark = pytest.mark.nbgrader
 ASSIGNMENT, NOTEBOOK = "a0_concepts", "concepts.ipynb"
@@ -51,12 +50,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     partial["concepts-cross_entropy-solution"] = WRONG_SIGN_CROSS_ENTROPY
     noisy = dict(answers)
     noisy["concepts-predict_gaussian-solution"] = NOISY_PREDICT
-    class_ = {
-        "perfect": nbformat.read(ROOT / "source" / ASSIGNMENT / NOTEBOOK, as_version=4),  # source as-is
-        "blank": submission(ASSIGNMENT, NOTEBOOK, {}),  # release as issued
-        "partial": submission(ASSIGNMENT, NOTEBOOK, partial),
-        "noisy": submission(ASSIGNMENT, NOTEBOOK, noisy),
-    }
+    class_ = class_of(ASSIGNMENT, NOTEBOOK, partial=partial, noisy=noisy)
     start = time.perf_counter()
     grade_class(root, ASSIGNMENT, NOTEBOOK, class_)
     (root / "autograde_seconds.txt").write_text(f"{time.perf_counter() - start:.1f}")
@@ -101,7 +95,7 @@ def test_honest_answer_with_warnings_keeps_its_points(graded: Path) -> None:
 
 def test_feedback_of_hidden_failure_teaches(graded: Path) -> None:
     """The partial student's hidden cross_entropy cell fails with the sign hint in its output."""
-    nb = nbformat.read(graded / ".grading" / "autograded" / "partial" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    nb = autograded_notebook(graded, ASSIGNMENT, NOTEBOOK, "partial")
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") ==
                 "concepts-cross_entropy-hidden")
     errors = [o for o in cell.outputs if o.output_type == "error"]

@@ -1,13 +1,12 @@
 """a1_knn through real nbgrader: build the release, autograde a small class, read the SQLite gradebook."""
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from autograder.gradebook import max_points, scores
 from autograder.nbg import copy_course
-from tests.nbtools import (ROOT, assert_release_scores_zero_and_completes, grade_class, noisy_outputs,
-                         reference_answers, release_is_fresh, submission)
+from tests.nbtools import (assert_release_scores_zero_and_completes, autograded_notebook, class_of, grade_class,
+                         noisy_outputs, reference_answers, release_is_fresh)
 
 pytestmark = pytest.mark.nbgrader
 ASSIGNMENT, NOTEBOOK = "a1_knn", "knn.ipynb"
@@ -47,13 +46,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     partial["knn-compute_distances_one_loop-solution"] = SQUARED_ONE_LOOP
     noisy = dict(answers)
     noisy["knn-compute_distances_no_loops-solution"] = WARNING_NO_LOOPS
-    class_ = {
-        "perfect": nbformat.read(ROOT / "source" / ASSIGNMENT / NOTEBOOK, as_version=4),  # source as-is
-        "blank": submission(ASSIGNMENT, NOTEBOOK, {}),  # release as issued
-        "partial": submission(ASSIGNMENT, NOTEBOOK, partial),
-        "noisy": submission(ASSIGNMENT, NOTEBOOK, noisy),
-        "deleter": submission(ASSIGNMENT, NOTEBOOK, partial),
-    }
+    class_ = class_of(ASSIGNMENT, NOTEBOOK, partial=partial, noisy=noisy, deleter=partial)
     # the deleter removed every test cell of predict_labels (worth 4 points of a right answer) and a wrong one
     class_["deleter"].cells = [c for c in class_["deleter"].cells if c.metadata.get("nbgrader", {}).get("grade_id")
                                not in ("knn-predict_labels-visible", "knn-predict_labels-hidden",
@@ -99,7 +92,7 @@ def test_honest_answer_with_warnings_keeps_its_points(graded: Path) -> None:
 
 def test_feedback_of_hidden_failure_teaches(graded: Path) -> None:
     """The partial student's hidden one_loop cell fails with the square-root hint in its output."""
-    nb = nbformat.read(graded / ".grading" / "autograded" / "partial" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    nb = autograded_notebook(graded, ASSIGNMENT, NOTEBOOK, "partial")
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") ==
                 "knn-compute_distances_one_loop-hidden")
     errors = [o for o in cell.outputs if o.output_type == "error"]

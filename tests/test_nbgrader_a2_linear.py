@@ -1,13 +1,12 @@
 """a2_linear through real nbgrader: build the release, autograde a small class, read the SQLite gradebook."""
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from autograder.gradebook import max_points, scores
 from autograder.nbg import copy_course
-from tests.nbtools import (ROOT, assert_release_scores_zero_and_completes, grade_class, noisy_outputs,
-                         reference_answers, release_is_fresh, submission)
+from tests.nbtools import (assert_release_scores_zero_and_completes, autograded_notebook, class_of, grade_class,
+                         noisy_outputs, reference_answers, release_is_fresh)
 
 pytestmark = pytest.mark.nbgrader
 ASSIGNMENT, NOTEBOOK = "a2_linear", "linear.ipynb"
@@ -77,22 +76,13 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
                for e in ("svm_loss_naive", "softmax_loss_vectorized", "predict")}
     partial["linear-train-solution"] = UPHILL_TRAIN
     independent = {**answers, "linear-train-solution": OWN_TRAIN, "linear-softmax_loss_naive-solution": NOISY_SOFTMAX}
-    class_ = {
-        "perfect": nbformat.read(ROOT / "source" / ASSIGNMENT / NOTEBOOK, as_version=4),  # source as-is
-        "blank": submission(ASSIGNMENT, NOTEBOOK, {}),  # release as issued
-        "partial": submission(ASSIGNMENT, NOTEBOOK, partial),
-        "independent": submission(ASSIGNMENT, NOTEBOOK, independent),
-    }
+    class_ = class_of(ASSIGNMENT, NOTEBOOK, partial=partial, independent=independent)
     grade_class(root, ASSIGNMENT, NOTEBOOK, class_)
     return root
 
 
 def points(root: Path, student: str) -> dict[str, float]:
     return scores(root, ASSIGNMENT)[student]
-
-
-def autograded(root: Path, student: str):
-    return nbformat.read(root / ".grading" / "autograded" / student / ASSIGNMENT / NOTEBOOK, as_version=4)
 
 
 def test_release_equals_fresh_build(graded: Path) -> None:
@@ -130,7 +120,7 @@ def test_independent_correct_answers_with_warnings_keep_their_points(graded: Pat
 
 def test_feedback_of_a_wrong_train_teaches(graded: Path) -> None:
     """The partial student's visible train cell fails with the 'subtract learning_rate * dW' hint."""
-    cell = next(c for c in autograded(graded, "partial").cells
+    cell = next(c for c in autograded_notebook(graded, ASSIGNMENT, NOTEBOOK, "partial").cells
                 if c.metadata.get("nbgrader", {}).get("grade_id") == "linear-train-visible")
     errors = [o for o in cell.outputs if o.output_type == "error"]
     assert errors and "SUBTRACT learning_rate * dW" in errors[0].evalue
@@ -138,7 +128,7 @@ def test_feedback_of_a_wrong_train_teaches(graded: Path) -> None:
 
 def test_graded_notebook_shows_the_static_explorer(graded: Path) -> None:
     """Under autograde the explorer cell draws one static PNG (feedback HTML needs no JavaScript) and no widget."""
-    last = [c for c in autograded(graded, "perfect").cells if c.cell_type == "code"][-1]
+    last = [c for c in autograded_notebook(graded, ASSIGNMENT, NOTEBOOK, "perfect").cells if c.cell_type == "code"][-1]
     kinds = [o.get("data", {}).keys() for o in last.outputs if o.output_type == "display_data"]
     assert any("image/png" in k for k in kinds)
     assert not any("application/vnd.jupyter.widget-view+json" in k for k in kinds)

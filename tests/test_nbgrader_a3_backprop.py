@@ -2,13 +2,12 @@
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from autograder.gradebook import max_points, scores
 from autograder.nbg import copy_course
-from tests.nbtools import (ROOT, assert_release_scores_zero_and_completes, grade_class, noisy_outputs,
-                         reference_answers, release_is_fresh, submission)
+from tests.nbtools import (assert_release_scores_zero_and_completes, autograded_notebook, class_of, grade_class,
+                         noisy_outputs, reference_answers, release_is_fresh)
 
 pytestmark = pytest.mark.nbgrader
 ASSIGNMENT, NOTEBOOK = "a3_backprop", "backprop.ipynb"
@@ -70,12 +69,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
     partial["layers-softplus_forward-solution"] = SOFTPLUS_NAIVE
     noisy = dict(answers)
     noisy["layers-softplus_forward-solution"] = SOFTPLUS_NOISY
-    class_ = {
-        "perfect": nbformat.read(ROOT / "source" / ASSIGNMENT / NOTEBOOK, as_version=4),  # source as-is
-        "blank": submission(ASSIGNMENT, NOTEBOOK, {}),  # release as issued
-        "partial": submission(ASSIGNMENT, NOTEBOOK, partial),
-        "noisy": submission(ASSIGNMENT, NOTEBOOK, noisy),
-    }
+    class_ = class_of(ASSIGNMENT, NOTEBOOK, partial=partial, noisy=noisy)
     start = time.perf_counter()
     grade_class(root, ASSIGNMENT, NOTEBOOK, class_)
     return root, time.perf_counter() - start
@@ -83,10 +77,6 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
 
 def points(root: Path, student: str) -> dict[str, float]:
     return scores(root, ASSIGNMENT)[student]
-
-
-def autograded(root: Path, student: str):
-    return nbformat.read(root / ".grading" / "autograded" / student / ASSIGNMENT / NOTEBOOK, as_version=4)
 
 
 def test_release_equals_fresh_build(graded) -> None:
@@ -135,7 +125,7 @@ def test_honest_answer_with_warnings_keeps_its_points(graded) -> None:
 ])
 def test_feedback_of_a_failure_teaches(graded, grade_id: str, phrase: str) -> None:
     """The partial student's failing cells explain the classic slip (np.max, ELU shorthand, overflow, ties)."""
-    cell = next(c for c in autograded(graded[0], "partial").cells
+    cell = next(c for c in autograded_notebook(graded[0], ASSIGNMENT, NOTEBOOK, "partial").cells
                 if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
     errors = [o for o in cell.outputs if o.output_type == "error"]
     assert errors and phrase in errors[0].evalue, errors[0].evalue if errors else cell.outputs
