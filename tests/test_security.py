@@ -21,7 +21,7 @@ from autograder.cli import main
 from autograder.gradebook import max_points, scores
 from autograder.nbg import copy_course
 from autograder.sandbox import UID_BASE, sandbox_processes
-from tests.nbtools import grade_id, reference_answers, submission
+from tests.nbtools import autograded_notebook, grade_id, reference_answers, submission
 
 pytestmark = pytest.mark.nbgrader
 A, NB = "a1_knn", "knn.ipynb"
@@ -289,7 +289,7 @@ def expected(root: Path, zero: tuple[str, ...] = (), only: tuple[str, ...] | Non
 
 
 def autograded(root: Path, student: str):
-    return nbformat.read(root / ".grading" / "autograded" / student / A / NB, as_version=4)
+    return autograded_notebook(root, A, NB, student)
 
 
 def test_run_completes_and_reports_each_student(graded) -> None:
