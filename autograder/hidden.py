@@ -45,6 +45,7 @@ class HiddenCheck:
     run: Callable[..., dict[str, Any]]  # (inputs, *functions) -> raw outputs (student code runs here)
     schema: Callable[[dict[str, Any]], dict[str, tuple[tuple[int, ...], str]]]  # name -> (shape, "float"|"int")
     judge: Callable[[dict[str, Any], dict[str, np.ndarray]], None]  # (inputs, plain outputs) -> AssertionError
+    case_types: tuple[str, ...] = ()  # the battery every student gets (see `battery`)
 
 
 _REGISTRY: dict[str, HiddenCheck] = {}
@@ -62,11 +63,75 @@ def lookup(exercise_id: str) -> HiddenCheck:
     if exercise_id not in _REGISTRY and module.isidentifier():
         try:
             importlib.import_module(f"autograder.checks.{module}")
-        except ModuleNotFoundError:
-            pass
+        except ModuleNotFoundError as exc:
+            if exc.name != f"autograder.checks.{module}":  # an import error INSIDE the check module surfaces
+                raise
     if exercise_id not in _REGISTRY:
         raise KeyError(f"no hidden check named {exercise_id!r}")
     return _REGISTRY[exercise_id]
+
+
+# ---- fair batteries -------------------------------------------------------------------------------------
+CaseMaker = Callable[[np.random.Generator], dict[str, Any]]
+Schema = dict[str, tuple[tuple[int, ...], str]]
+
+
+def battery(exercise_id: str, cases: dict[str, CaseMaker], run: Callable[..., dict[str, Any]],
+            schema: Callable[[dict[str, Any]], Schema],
+            judge: Callable[[dict[str, Any], dict[str, np.ndarray]], None]) -> HiddenCheck:
+    """A fair hidden check: the same battery of CASE TYPES for every student, values drawn per student.
+
+    `cases` maps a case type, phrased for feedback ("reg > 0", "duplicates far from the origin"), to a function
+    drawing that case's values from the student's rng; `run`, `schema` and `judge` handle ONE case's inputs.
+    Every student gets every case type, so a bug that one type exposes is caught for every student or for none.
+    Outputs are stored as ``c<i>.<name>``; a failing case names its type in the message.
+    """
+    names = tuple(cases)
+
+    def make_inputs(rng: np.random.Generator) -> dict[str, Any]:
+        seeds = rng.integers(0, 2**63, size=len(names))  # one child stream per case: cases never shift each other
+        return {"cases": [cases[name](np.random.default_rng(int(s))) for name, s in zip(names, seeds)]}
+
+    def run_all(inputs: dict[str, Any], *functions: Callable[..., Any]) -> dict[str, Any]:
+        raw: dict[str, Any] = {}
+        for i, case in enumerate(inputs["cases"]):
+            out = run(case, *functions)
+            raw.update({f"c{i}.{k}": v for k, v in (out.items() if isinstance(out, dict) else ())})
+        return raw
+
+    def schema_all(inputs: dict[str, Any]) -> Schema:
+        return {f"c{i}.{k}": v for i, case in enumerate(inputs["cases"]) for k, v in schema(case).items()}
+
+    def judge_all(inputs: dict[str, Any], outputs: dict[str, np.ndarray]) -> None:
+        for i, case in enumerate(inputs["cases"]):
+            prefix = f"c{i}."
+            mine = {k[len(prefix):]: v for k, v in outputs.items() if k.startswith(prefix)}
+            try:
+                judge(case, mine)
+            except AssertionError as exc:
+                raise AssertionError(f"[hidden case: {names[i]}] {exc}") from None
+
+    for fn, label in ((run_all, "run"), (schema_all, "schema"), (judge_all, "judge")):
+        fn.__name__ = f"{label}_{exercise_id.replace('.', '_')}"
+    return HiddenCheck(exercise_id, make_inputs, run_all, schema_all, judge_all, case_types=names)
+
+
+def evaluate(exercise_id: str, seed: int, *functions: Callable[..., Any]) -> str | None:
+    """Run, convert and judge in this process (no evidence files): None if it passes, else the reason.
+
+    For the fairness tests and audits: replays a known-bug variant over many seeds. Exceptions the student's
+    code raises count as a failure, as they do under grading.
+    """
+    spec = lookup(exercise_id)
+    inputs = inputs_for(spec, seed)
+    try:
+        raw = spec.run(inputs, *functions)
+        outputs = {name: to_plain(name, raw.get(name) if isinstance(raw, dict) else None, shape, kind)
+                   for name, (shape, kind) in spec.schema(inputs).items()}
+        spec.judge(inputs_for(spec, seed), outputs)
+    except Exception as exc:  # noqa: BLE001 - any failure of a student's function is a verdict
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 # ---- grading context ------------------------------------------------------------------------------------

@@ -29,8 +29,9 @@ def _lookup(exercise_id: str) -> Callable[..., None]:
     if exercise_id not in _REGISTRY and module.isidentifier():
         try:
             importlib.import_module(f"course.checks.{module}")
-        except ModuleNotFoundError:
-            pass
+        except ModuleNotFoundError as exc:
+            if exc.name != f"course.checks.{module}":  # an import error INSIDE the check module surfaces
+                raise
     if exercise_id not in _REGISTRY:
         known = ", ".join(sorted(_REGISTRY)) or "none loaded"
         raise KeyError(f"no visible check named {exercise_id!r} (known checks: {known})")
