@@ -2,10 +2,13 @@
 
 The visible checks ship these numbers to students (like the numbers printed in CS231n's notebooks); the inputs
 come from course.checks.<module>, the outputs from the reference. `python -m autograder.expected` rewrites
-the files; tests/test_expected.py proves the committed files equal a fresh generation.
+the files; `--check` (and tests/test_expected.py) proves the committed files equal a fresh generation
+NUMERICALLY (`differences`: floats within RTOL), never as text: exp, log and BLAS differ in the last bit
+between CPUs, so the committed text cannot be reproduced byte for byte on every machine.
 """
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -92,17 +95,55 @@ def render(module: str) -> str:
     return json.dumps(BUILDERS[module](), indent=1, sort_keys=True) + "\n"
 
 
+RTOL = 1e-12  # a few ulps of CPU-dependent rounding pass; any real change of the reference (>= 1e-10) fails
+ATOL = 1e-14  # for values that cancel to ~0 (a gradient entry of 1e-17 on one CPU, 0 on another)
+
+
+def differences(committed: Any, fresh: Any, path: str = "$") -> list[str]:
+    """Where two expected-value trees differ: structure, ints, strings and bools exactly, floats within RTOL/ATOL."""
+    if isinstance(committed, dict) and isinstance(fresh, dict):
+        if committed.keys() != fresh.keys():
+            return [f"{path}: keys {sorted(committed)} != {sorted(fresh)}"]
+        return [d for key in committed for d in differences(committed[key], fresh[key], f"{path}.{key}")]
+    if isinstance(committed, list) and isinstance(fresh, list):
+        if len(committed) != len(fresh):
+            return [f"{path}: length {len(committed)} != {len(fresh)}"]
+        return [d for i, (a, b) in enumerate(zip(committed, fresh)) for d in differences(a, b, f"{path}[{i}]")]
+    numbers = (int, float)
+    if (isinstance(committed, float) or isinstance(fresh, float)) and not isinstance(committed, bool) \
+            and not isinstance(fresh, bool) and isinstance(committed, numbers) and isinstance(fresh, numbers):
+        if math.isclose(committed, fresh, rel_tol=RTOL, abs_tol=ATOL) or (math.isnan(committed) and math.isnan(fresh)):
+            return []
+        return [f"{path}: {committed!r} != {fresh!r}"]
+    if type(committed) is not type(fresh) or committed != fresh:
+        return [f"{path}: {committed!r} != {fresh!r}"]
+    return []
+
+
+def stale_entries(module: str) -> list[str]:
+    """How course/expected/<module>.json differs from a fresh generation (empty: fresh)."""
+    path = EXPECTED_DIR / f"{module}.json"
+    if not path.exists():
+        return [f"{path} is missing"]
+    try:
+        committed = json.loads(path.read_text())
+    except ValueError as exc:
+        return [f"{path} is not valid JSON ({exc})"]
+    return differences(committed, json.loads(render(module)))
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Write every expected-values file (or only check them with --check)."""
+    """Write every expected-values file (or only check them, numerically, with --check)."""
     argv = sys.argv[1:] if argv is None else argv
     stale = []
     for module in BUILDERS:
         path = EXPECTED_DIR / f"{module}.json"
-        text = render(module)
         if "--check" in argv:
-            if not path.exists() or path.read_text() != text:
-                stale.append(str(path))
+            diffs = stale_entries(module)
+            if diffs:
+                stale.append(f"{path} ({len(diffs)} difference(s), first: {diffs[0]})")
         else:
+            text = render(module)
             path.write_text(text)
             print(f"wrote {path}")
     if stale:
