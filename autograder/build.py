@@ -19,16 +19,24 @@ def check_assignment(name: str, root: Path = COURSE_ROOT) -> None:
 def build(names: list[str] | None = None, root: Path = COURSE_ROOT) -> list[Path]:
     """Regenerate release/<a>/ for each assignment (all if None); returns the release folders.
 
-    Solution cells are synced from solutions/ first, so a release never lags behind the reference code.
+    Solution cells are synced from solutions/ and test cells and points tables from assignments.toml first (when
+    the course has one), so a release never lags behind the reference code or the registry.
     """
+    from autograder import registry
     from autograder.authoring import sync_notebook
 
     names = assignments(root) if not names else names
     for name in names:
         check_assignment(name, root)
+    registered = registry.load(root) if (root / registry.MANIFEST).is_file() else {}
     out = []
     for name in names:
         for nb in sorted((root / "source" / name).glob("*.ipynb")):
+            if name in registered and nb.name in registered[name].notebooks:
+                problems = registry.sync_notebook(nb, registered[name].of_notebook(nb.name))
+                blocking = [p for p in problems if "no solution cell" in p or "not registered" in p]
+                if blocking:
+                    raise ValueError(f"{nb.relative_to(root)}: " + "; ".join(blocking))
             sync_notebook(nb)
         nbgrader("generate_assignment", name, "--force", root=root)
         out.append(root / "release" / name)

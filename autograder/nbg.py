@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 COURSE_ROOT = Path(__file__).resolve().parents[1]
-COURSE_FILES = ("nbgrader_config.py", "source", "release")
+COURSE_FILES = ("nbgrader_config.py", "assignments.toml", "source", "release")
 
 
 class NbgraderError(RuntimeError):

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder import registry
 from autograder.gradebook import max_points, scores
 from autograder.nbg import copy_course
 from tests.nbtools import (assert_release_scores_zero_and_completes, autograded_notebook, class_of, grade_class,
@@ -11,9 +12,8 @@ from tests.nbtools import (assert_release_scores_zero_and_completes, autograded_
 
 pytestmark = pytest.mark.nbgrader
 ASSIGNMENT, NOTEBOOK = "a0_concepts", "concepts.ipynb"
-EXERCISES = ["squared_loss", "absolute_loss", "cross_entropy", "polynomial_features", "fit_least_squares",
-             "train_val_test_split", "fit_gaussian_classes", "predict_gaussian"]
-TOTAL = 24
+EXERCISES = [e.name for e in registry.load()[ASSIGNMENT].exercises]  # from assignments.toml
+TOTAL = registry.load()[ASSIGNMENT].points
 
 WRONG_SIGN_CROSS_ENTROPY = '''
 def cross_entropy(p, y):
@@ -69,7 +69,7 @@ def test_release_equals_fresh_build(graded: Path) -> None:
 def test_source_scores_full_marks(graded: Path) -> None:
     """The source notebook submitted as-is earns every point of every test cell (24)."""
     full = max_points(graded, ASSIGNMENT)
-    assert sum(full.values()) == TOTAL
+    assert full == registry.cell_points(ASSIGNMENT) and sum(full.values()) == TOTAL
     assert points(graded, "perfect") == {g: p for g, p in full.items() if g.endswith(("-visible", "-hidden"))}
 
 

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder import registry
 from autograder.gradebook import max_points, scores
 from autograder.nbg import copy_course
 from tests.nbtools import (assert_release_scores_zero_and_completes, autograded_notebook, class_of, grade_class,
@@ -10,8 +11,8 @@ from tests.nbtools import (assert_release_scores_zero_and_completes, autograded_
 
 pytestmark = pytest.mark.nbgrader
 ASSIGNMENT, NOTEBOOK = "a1_knn", "knn.ipynb"
-EXERCISES = ["compute_distances_two_loops", "compute_distances_one_loop", "compute_distances_no_loops",
-             "predict_labels", "cross_validate_k"]
+EXERCISES = [e.name for e in registry.load()[ASSIGNMENT].exercises]  # from assignments.toml
+TOTAL = registry.load()[ASSIGNMENT].points
 
 SQUARED_ONE_LOOP = '''
 def compute_distances_one_loop(X_test, X_train):
@@ -67,7 +68,7 @@ def test_release_equals_fresh_build(graded: Path) -> None:
 def test_source_scores_full_marks(graded: Path) -> None:
     """The source notebook submitted as-is earns every point of every test cell."""
     full = max_points(graded, ASSIGNMENT)
-    assert sum(full.values()) == 16
+    assert full == registry.cell_points(ASSIGNMENT) and sum(full.values()) == TOTAL
     assert points(graded, "perfect") == {g: p for g, p in full.items() if g.endswith(("-visible", "-hidden"))}
 
 
@@ -87,7 +88,7 @@ def test_partial_submission_gets_exactly_its_right_parts(graded: Path) -> None:
 
 def test_honest_answer_with_warnings_keeps_its_points(graded: Path) -> None:
     """A correct answer that emits numpy/Python warnings and writes to stderr still earns full marks."""
-    assert sum(points(graded, "noisy").values()) == 16
+    assert sum(points(graded, "noisy").values()) == TOTAL
 
 
 def test_feedback_of_hidden_failure_teaches(graded: Path) -> None:

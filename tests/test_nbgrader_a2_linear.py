@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder import registry
 from autograder.gradebook import max_points, scores
 from autograder.nbg import copy_course
 from tests.nbtools import (assert_release_scores_zero_and_completes, autograded_notebook, class_of, grade_class,
@@ -10,10 +11,9 @@ from tests.nbtools import (assert_release_scores_zero_and_completes, autograded_
 
 pytestmark = pytest.mark.nbgrader
 ASSIGNMENT, NOTEBOOK = "a2_linear", "linear.ipynb"
-EXERCISES = ["svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive", "softmax_loss_vectorized", "train",
-             "predict"]
-POINTS = {"svm_loss_naive": 2, "svm_loss_vectorized": 3, "softmax_loss_naive": 2, "softmax_loss_vectorized": 3,
-          "train": 2, "predict": 1}  # per cell: the visible and the hidden cell are worth the same
+EXERCISES = [e.name for e in registry.load()[ASSIGNMENT].exercises]  # from assignments.toml
+POINTS = {e.name: e.visible for e in registry.load()[ASSIGNMENT].exercises}  # the visible and hidden cells are equal
+TOTAL = registry.load()[ASSIGNMENT].points
 
 UPHILL_TRAIN = '''
 def train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False, seed=0):
@@ -94,7 +94,7 @@ def test_source_scores_full_marks(graded: Path) -> None:
     """The source notebook submitted as-is earns every point of every test cell (26 in all)."""
     full = max_points(graded, ASSIGNMENT)
     assert full == {f"linear-{e}-{kind}": float(p) for e, p in POINTS.items() for kind in ("visible", "hidden")}
-    assert sum(full.values()) == 26
+    assert full == registry.cell_points(ASSIGNMENT) and sum(full.values()) == TOTAL
     assert points(graded, "perfect") == full
 
 
@@ -115,7 +115,7 @@ def test_partial_submission_gets_exactly_its_right_parts(graded: Path) -> None:
 
 def test_independent_correct_answers_with_warnings_keep_their_points(graded: Path) -> None:
     """Another correct train and a correct softmax that warns and writes to stderr still earn all 26 points."""
-    assert sum(points(graded, "independent").values()) == 26
+    assert sum(points(graded, "independent").values()) == TOTAL
 
 
 def test_feedback_of_a_wrong_train_teaches(graded: Path) -> None:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder import registry
 from autograder.gradebook import max_points, scores
 from autograder.nbg import copy_course
 from tests.nbtools import (assert_release_scores_zero_and_completes, autograded_notebook, class_of, grade_class,
@@ -11,14 +12,8 @@ from tests.nbtools import (assert_release_scores_zero_and_completes, autograded_
 
 pytestmark = pytest.mark.nbgrader
 ASSIGNMENT, NOTEBOOK = "a3_backprop", "backprop.ipynb"
-TOTAL = 56
-EXERCISES = [
-    "backprop-add_gate", "backprop-mult_gate", "backprop-max_gate", "backprop-small_graph_backward",
-    "backprop-relu_layer_squared_loss", *(f"layers-{n}_{d}" for n in ("relu", "leaky_relu", "prelu", "softplus",
-                                                                      "elu", "sigmoid", "tanh")
-                                          for d in ("forward", "backward")),
-    "layers-sigmoid_cross_entropy", "backprop-exam_graph", "backprop-three_layer_prelu_elu",
-]
+TOTAL = registry.load()[ASSIGNMENT].points  # from assignments.toml
+EXERCISES = [f"{e.module}-{e.name}" for e in registry.load()[ASSIGNMENT].exercises]
 
 MAX_GATE_TIE_TO_X = '''
 def max_gate(x, y, df):
@@ -88,7 +83,7 @@ def test_source_scores_full_marks(graded) -> None:
     """The source notebook submitted as-is earns every point of every test cell (56 in all)."""
     root, _ = graded
     full = max_points(root, ASSIGNMENT)
-    assert sum(full.values()) == TOTAL
+    assert full == registry.cell_points(ASSIGNMENT) and sum(full.values()) == TOTAL
     assert set(full) == {f"{e}-{kind}" for e in EXERCISES for kind in ("visible", "hidden")}
     assert points(root, "perfect") == full
 

@@ -1,0 +1,295 @@
+"""The course registry: assignments → notebooks → exercises, read from ``assignments.toml`` (the one source of truth).
+
+From the registry, ``python -m autograder.registry`` writes what used to be written by hand:
+
+- the visible and hidden **test cells** of every exercise in ``source/<assignment>/<notebook>`` (source and nbgrader
+  points, via ``autograder.authoring.tests``; a missing pair is inserted right after the exercise's solution cell);
+- each notebook's **"What you will build" table** (the first markdown table after that heading in the intro cell);
+- **README.md's assignment table** (the table after "Assignments so far:").
+
+``--check`` writes nothing and exits 1 listing what is stale (tests/test_registry.py runs it). The round-trip tests
+read exercise ids and totals from here instead of hard-coding them.
+"""
+
+import re
+import sys
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from autograder import authoring
+
+COURSE_ROOT = Path(__file__).resolve().parents[1]
+MANIFEST = "assignments.toml"
+_ID = re.compile(r"^[a-z][a-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")
+_ASSIGNMENT = re.compile(r"^a\d+_[a-z0-9_]+$")
+KINDS = ("visible", "hidden")
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One graded exercise: ``module.function`` with the points of its visible and hidden test cells."""
+
+    id: str
+    visible: float
+    hidden: float
+    assignment: str
+    notebook: str
+    part: str = ""
+    label: str = ""
+    uses: tuple[str, ...] = ()
+
+    @property
+    def module(self) -> str:
+        return self.id.partition(".")[0]
+
+    @property
+    def name(self) -> str:
+        return self.id.partition(".")[2]
+
+    @property
+    def points(self) -> float:
+        return self.visible + self.hidden
+
+    def grade_id(self, kind: str) -> str:
+        """The nbgrader grade_id of this exercise's `kind` cell: ``module-function-kind``."""
+        return f"{self.module}-{self.name}-{kind}"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: str
+    topics: str
+    notebooks: tuple[str, ...]
+    exercises: tuple[Exercise, ...]
+
+    @property
+    def points(self) -> float:
+        return sum(e.points for e in self.exercises)
+
+    def of_notebook(self, notebook: str) -> tuple[Exercise, ...]:
+        return tuple(e for e in self.exercises if e.notebook == notebook)
+
+
+class RegistryError(ValueError):
+    """assignments.toml does not describe a valid course (the message says what to fix)."""
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise RegistryError(f"{where}: points must be a positive number, got {value!r}")
+    return float(value)
+
+
+def parse(data: dict[str, Any], where: str = MANIFEST) -> dict[str, Assignment]:
+    """The assignments of a parsed manifest, validated (ids, points, unique ids, `uses` only of EARLIER exercises)."""
+    assignments: dict[str, Assignment] = {}
+    seen: set[str] = set()
+    for aid, body in data.items():
+        if not _ASSIGNMENT.match(aid) or not isinstance(body, dict):
+            raise RegistryError(f"{where}: [{aid}] is not an assignment table named like a4_nets")
+        notebooks, exercises = [], []
+        for nb in body.get("notebooks", []):
+            file = nb.get("file", "")
+            if not isinstance(file, str) or not file.endswith(".ipynb") or "/" in file:
+                raise RegistryError(f"{where}: [{aid}] notebook file must be a name like 'knn.ipynb', got {file!r}")
+            notebooks.append(file)
+            for i, ex in enumerate(nb.get("exercises", [])):
+                here = f"{where}: {aid}/{file} exercise {i + 1}"
+                unknown = set(ex) - {"id", "visible", "hidden", "part", "label", "uses"}
+                if unknown:
+                    raise RegistryError(f"{here}: unknown field(s) {sorted(unknown)}")
+                eid = ex.get("id", "")
+                if not isinstance(eid, str) or not _ID.match(eid):
+                    raise RegistryError(f"{here}: id must be 'module.function', got {eid!r}")
+                if eid in seen:
+                    raise RegistryError(f"{here}: {eid} is registered twice")
+                uses = tuple(ex.get("uses", ()))
+                for used in uses:
+                    if used not in seen:
+                        raise RegistryError(f"{here}: {eid} uses {used!r}, which is not an exercise registered before it")
+                seen.add(eid)
+                exercises.append(Exercise(eid, _number(ex.get("visible"), f"{here} ({eid}) visible"),
+                                          _number(ex.get("hidden"), f"{here} ({eid}) hidden"), aid, file,
+                                          str(ex.get("part", "")), str(ex.get("label", "")), uses))
+        if not exercises:
+            raise RegistryError(f"{where}: [{aid}] has no exercises")
+        assignments[aid] = Assignment(aid, str(body.get("topics", "")), tuple(notebooks), tuple(exercises))
+    return assignments
+
+
+@cache
+def load(root: Path = COURSE_ROOT) -> dict[str, Assignment]:
+    """The registry of the course at `root` ({assignment id: Assignment}, in teaching order)."""
+    path = root / MANIFEST
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RegistryError(f"{path} is missing: it lists the assignments and their exercises") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistryError(f"{path} is not valid TOML: {exc}") from None
+    return parse(data, str(path))
+
+
+def exercise(exercise_id: str, root: Path = COURSE_ROOT) -> Exercise:
+    """The registered exercise `exercise_id` (KeyError naming the manifest if there is none)."""
+    for a in load(root).values():
+        for e in a.exercises:
+            if e.id == exercise_id:
+                return e
+    raise KeyError(f"{exercise_id!r} is not registered in {MANIFEST}")
+
+
+def cell_points(assignment: str, root: Path = COURSE_ROOT) -> dict[str, float]:
+    """{grade_id: points} of every test cell of `assignment`, as the manifest says nbgrader should grade them."""
+    return {e.grade_id(kind): getattr(e, kind) for e in load(root)[assignment].exercises for kind in KINDS}
+
+
+# ---- generated text ---------------------------------------------------------------------------------------
+def _pts(p: float) -> str:
+    return f"{p:g}"
+
+
+def points_table(exercises: tuple[Exercise, ...]) -> str:
+    """The intro's "What you will build" table: numbered rows, or rows grouped by part with a total."""
+    if not any(e.part for e in exercises):
+        rows = ["| exercise | function | points |", "|---|---|---|"]
+        for i, e in enumerate(exercises, 1):
+            name = f"`{e.name}`" + (f" {e.label}" if e.label else "")
+            rows.append(f"| {i} | {name} | {_pts(e.visible)} + {_pts(e.hidden)} |")
+        return "\n".join(rows)
+    rows = ["| part | exercise | points |", "|---|---|---|"]
+    groups: list[list[Exercise]] = []
+    for e in exercises:  # consecutive exercises of one part with the same points share a row
+        last = groups[-1][-1] if groups else None
+        if last is not None and (last.part, last.visible, last.hidden) == (e.part, e.visible, e.hidden):
+            groups[-1].append(e)
+        else:
+            groups.append([e])
+    previous_part = None
+    for group in groups:
+        first = group[0]
+        part = first.part if first.part != previous_part else ""
+        previous_part = first.part
+        names = ", ".join(f"`{e.name}`" + (f" {e.label}" if e.label else "") for e in group)
+        each = " each" if len(group) > 1 else ""
+        rows.append(f"| {part} | {names} | {_pts(first.visible)} + {_pts(first.hidden)}{each} |".replace("|  |", "| |"))
+    rows.append(f"| | **total** | **{_pts(sum(e.points for e in exercises))}** |")
+    return "\n".join(rows)
+
+
+def readme_table(assignments: dict[str, Assignment]) -> str:
+    """README.md's table of assignments: id, points, topics."""
+    rows = ["| id | points | topics |", "|---|---|---|"]
+    rows += [f"| {a.id} | {_pts(a.points)} | {a.topics} |" for a in assignments.values()]
+    return "\n".join(rows)
+
+
+def replace_table(text: str, anchor: str, table: str) -> str:
+    """`text` with the first markdown table after the line containing `anchor` replaced by `table`."""
+    lines = text.split("\n")
+    start = next((i for i, line in enumerate(lines) if anchor in line), None)
+    if start is None:
+        raise RegistryError(f"no line containing {anchor!r} to put the generated table after")
+    first = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("|")), None)
+    if first is None:
+        raise RegistryError(f"no markdown table after {anchor!r}: add one (any content) where it should go")
+    last = first
+    while last + 1 < len(lines) and lines[last + 1].startswith("|"):
+        last += 1
+    return "\n".join(lines[:first] + table.split("\n") + lines[last + 1:])
+
+
+# ---- sync ---------------------------------------------------------------------------------------------------
+TABLE_ANCHOR = "**What you will build**"
+README_ANCHOR = "Assignments so far:"
+
+
+def _test_cells(e: Exercise) -> dict[str, Any]:
+    visible, hidden = authoring.tests(e.module, e.name, e.visible, e.hidden)
+    return {e.grade_id("visible"): visible, e.grade_id("hidden"): hidden}
+
+
+def sync_notebook(path: Path, exercises: tuple[Exercise, ...], write: bool = True) -> list[str]:
+    """Bring one source notebook's test cells and points table up to date; returns what was stale."""
+    nb = nbformat.read(path, as_version=4)
+    stale: list[str] = []
+    registered = {gid: cell for e in exercises for gid, cell in _test_cells(e).items()}
+    graded = {authoring.grade_id(c) for c in nb.cells if authoring.nbgrader_meta(c).get("grade")}
+    for gid in sorted(graded - set(registered)):
+        stale.append(f"{gid}: a graded cell of an exercise not registered in {MANIFEST} (register it or remove it)")
+    for cell in nb.cells:
+        want = registered.get(authoring.grade_id(cell))
+        if want is not None and (cell.source != want.source or cell.metadata.get("nbgrader") != want.metadata["nbgrader"]):
+            stale.append(f"{authoring.grade_id(cell)}: test cell")
+            cell.source, cell.metadata["nbgrader"] = want.source, dict(want.metadata["nbgrader"])
+    for e in exercises:  # a new exercise: its two test cells go right after its solution cell
+        if e.grade_id("visible") in graded:
+            continue
+        at = next((i for i, c in enumerate(nb.cells) if authoring.grade_id(c) == e.grade_id("solution")), None)
+        if at is None:
+            stale.append(f"{e.id}: no solution cell {e.grade_id('solution')} (add the exercise's cells to the notebook)")
+            continue
+        cells = list(_test_cells(e).values())
+        for c in cells:
+            c["id"] = authoring.grade_id(c)
+        nb.cells[at + 1:at + 1] = cells
+        stale.append(f"{e.id}: test cells inserted")
+    intro = nb.cells[0]
+    if intro.cell_type == "markdown":
+        table = replace_table(intro.source, TABLE_ANCHOR, points_table(exercises))
+        if table != intro.source:
+            stale.append("intro: points table")
+            intro.source = table
+    if stale and write and not any("no solution cell" in s or "not registered" in s for s in stale):
+        nbformat.validate(nb)
+        nbformat.write(nb, path)
+    return stale
+
+
+def sync(root: Path = COURSE_ROOT, write: bool = True) -> list[str]:
+    """Sync every registered notebook and the README; returns '<file>: <what>' for everything that was stale."""
+    assignments = load(root)
+    problems = []
+    for a in assignments.values():
+        for file in a.notebooks:
+            path = root / "source" / a.id / file
+            if not path.is_file():
+                problems.append(f"source/{a.id}/{file}: registered in {MANIFEST} but missing")
+                continue
+            problems += [f"source/{a.id}/{file}: {s}" for s in sync_notebook(path, a.of_notebook(file), write)]
+    known = {f"source/{a.id}/{f}" for a in assignments.values() for f in a.notebooks}
+    for path in authoring.source_notebooks(root):
+        rel = path.relative_to(root).as_posix()
+        if rel not in known:
+            problems.append(f"{rel}: a source notebook not registered in {MANIFEST}")
+    readme = root / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    fresh = replace_table(text, README_ANCHOR, readme_table(assignments))
+    if fresh != text:
+        problems.append("README.md: assignment table")
+        if write:
+            readme.write_text(fresh, encoding="utf-8")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the generated parts (or, with --check, exit 1 listing the stale ones)."""
+    argv = sys.argv[1:] if argv is None else argv
+    check_only = "--check" in argv
+    try:
+        problems = sync(write=not check_only)
+    except RegistryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for line in problems:
+        print(f"{line} {'is stale' if check_only else 'updated'}")
+    return 1 if (check_only and problems) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
