@@ -58,3 +58,5 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "autograder.feedback.ScrubHiddenTests",
 ]
+# Feedback reads the same offline: maths is written into the page as MathML, no MathJax from a CDN.
+c.GenerateFeedback.exporter_class = "autograder.feedback.OfflineFeedbackExporter"

@@ -216,3 +216,47 @@ def test_assignment_list_renders_for_a_student(lab_page, lab, shots) -> None:
         for part in ("released", "fetched", "submitted"):
             error = page.locator(f"#{part}_assignments_list_error")
             assert not error.is_visible(), f"{part} assignments: {error.inner_text()}"
+
+
+@pytest.fixture(scope="module")
+def feedback_page(tmp_path_factory) -> Path:
+    """The kNN feedback page of one student, through the real pipeline: nbgrader autograde, then generate_feedback."""
+    from autograder.feedback import generate_feedback
+    from tests.nbtools import class_of, grade_class
+
+    root = copy_course(tmp_path_factory.mktemp("feedback-course"))
+    grade_class(root, "a1_knn", "knn.ipynb", {"ada": class_of("a1_knn", "knn.ipynb")["perfect"]})
+    (page,) = generate_feedback(root, "a1_knn")
+    return page
+
+
+def test_feedback_page_typesets_maths_offline(browser, feedback_page, shots) -> None:
+    """The feedback page, opened with every network request blocked, shows typeset MathML maths and no raw $."""
+    context, page = _new_page(browser)
+    requested: list[str] = []
+
+    def offline(route) -> None:
+        if route.request.url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            requested.append(route.request.url)
+            route.abort()
+
+    try:
+        with screenshot_on_failure(page, shots, "feedback_maths"):
+            page.route("**/*", offline)
+            page.goto(feedback_page.as_uri(), wait_until="load")
+            assert requested == [], f"the page asked the network for {requested}"
+            maths = page.locator("math")
+            assert maths.count() >= 20 and page.locator("math[display=block]").count() >= 1
+            # typeset: chromium laid each <math> out as a MathML element with a real box, none left as TeX
+            sizes = page.evaluate("""() => Array.from(document.querySelectorAll('math'), (m) => {
+                const r = m.getBoundingClientRect();
+                return [m instanceof MathMLElement, r.width, r.height]; })""")
+            assert all(is_mathml and w > 0 and h > 0 for is_mathml, w, h in sizes), sizes
+            assert page.locator(".tex-fallback").count() == 0
+            prose = "\n".join(page.locator(".text_cell_render").all_inner_texts())
+            assert "nearest" in prose and "$" not in prose, re.findall(r".{0,30}\$.{0,30}", prose)[:5]
+            assert "$" not in page.locator("body").inner_text()
+    finally:
+        context.close()
