@@ -104,31 +104,49 @@ def report_result(result: Any) -> None:
     tqdm.write("\n".join(lines), file=sys.stdout)
 
 
+TABLE_WIDTH = 100  # the summary never gets wider than this, whatever the terminal (logs, e-mails, LMS notes)
+
+
 def print_table(root: Path, assignment: str, width: int | None = None) -> None:
-    """Print the points of `assignment`: a student × exercise table if it fits in `width` columns (default:
-    the terminal's), otherwise one line per student with the total and the exercises that lost points."""
+    """Print the points of `assignment` in at most `width` columns (default: the terminal's, at most 100): a
+    student × exercise table if it fits, otherwise one line per student with the total and the exercises that
+    lost points, wrapped."""
     import shutil
+    import textwrap
 
     from autograder.export import per_exercise, table
     from autograder.gradebook import max_points
 
     exercises, rows = table(root, assignment)
-    short = [e.split(".", 1)[1] for e in exercises]
+    tails = [e.split(".", 1)[-1] for e in exercises]  # "knn.predict_labels" → "predict_labels", unless ambiguous
+    short = [t if tails.count(t) == 1 else e for e, t in zip(exercises, tails)]
+    width = min(width or shutil.get_terminal_size((TABLE_WIDTH, 24)).columns, TABLE_WIDTH)
+    name_width = min(max([7] + [len(str(row["student"])) for row in rows]), 16) + 2  # longer ids: own line
     widths = [max(len(s), 5) for s in short]
-    width = width or shutil.get_terminal_size((100, 24)).columns
-    header = f"{'student':<12}" + " ".join(f"{s:>{w}}" for s, w in zip(short, widths)) + "   total"
+    header = f"{'student':<{name_width}}" + " ".join(f"{s:>{w}}" for s, w in zip(short, widths)) + "   total"
     print(f"\n{assignment}")
     if len(header) <= width:
         print(header)
         for row in rows:
             cells = " ".join(f"{row[e]:>{w}g}" for e, w in zip(exercises, widths))
-            print(f"{row['student']:<12}{cells}   {row['total']:g}/{row['max']:g}")
+            print(f"{row['student']:<{name_width}}{cells}   {row['total']:g}/{row['max']:g}")
         return
     maxima = per_exercise(max_points(root, assignment))
-    print(f"{'student':<12}{'total':>9}   points lost in (full table: nndl-course export)")
+    header = f"{'student':<{name_width}}{'total':>9}   points lost in (every point: nndl-course export)"
+    print(header if len(header) <= width else "student, total, points lost in (nndl-course export)")
     for row in rows:
-        lost = [f"{s} {row[e]:g}/{maxima[e]:g}" for e, s in zip(exercises, short) if row[e] < maxima[e]]
-        print(f"{row['student']:<12}{row['total']:>5g}/{row['max']:<3g}   " + (", ".join(lost) or "-"))
+        student = str(row["student"])
+        if len(student) >= name_width:
+            print(student)
+            student = ""
+        lead = f"{student:<{name_width}}{row['total']:>5g}/{row['max']:<3g}   "
+        if row["total"] == 0:
+            lost = ["nothing scored"]
+        else:
+            lost = [f"{s}\xa0{row[e]:g}/{maxima[e]:g}" for e, s in zip(exercises, short) if row[e] < maxima[e]]
+        text = textwrap.fill(", ".join(lost) or "-", width, initial_indent=lead, subsequent_indent=" " * len(lead),
+                             break_long_words=False, break_on_hyphens=False)
+        print(text.replace("\xa0", " "))  # a "name got/max" pair is never split across lines
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -140,26 +158,44 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
-    from autograder.build import assignments
     from autograder.feedback import generate_feedback
-    from autograder.gradebook import scores
 
-    for name in args.assignments or assignments(args.root):
-        if not scores(args.root, name):
-            continue
+    for name in graded_assignments(args.root, args.assignments):
         files = generate_feedback(args.root, name)
         print(f"feedback for {name}: {len(files)} file(s) in {(args.root / '.grading' / 'feedback').relative_to(args.root)}/")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from autograder.build import assignments
+    """Export what the gradebook knows: every graded assignment (or those named, each of which must be graded)."""
     from autograder.export import export_csv
 
+    names = graded_assignments(args.root, args.assignments)
     out = Path(args.out) if args.out else args.root / ".grading" / "grades.csv"
-    export_csv(args.root, args.assignments or assignments(args.root), out)
-    print(f"wrote {out}")
+    export_csv(args.root, names, out)
+    with out.open() as fh:
+        rows = sum(1 for _ in fh) - 1
+    print(f"wrote {out}: {rows} row(s) for {', '.join(names)}")
     return 0
+
+
+def graded_assignments(root: Path, named: list[str] | None = None) -> list[str]:
+    """What the gradebook knows: the course's assignments with at least one graded submission, in course order;
+    or `named`, after checking each is an assignment of the course (ValueError naming them) that has been graded."""
+    from autograder.build import assignments, check_assignment
+    from autograder.gradebook import scores
+
+    for name in named or []:
+        check_assignment(name, root)
+    graded = []
+    if (root / ".grading" / "gradebook.db").exists():  # opening a gradebook would create it
+        graded = [name for name in assignments(root) if scores(root, name)]
+    ungraded = [name for name in named or [] if name not in graded]
+    if ungraded:
+        raise ValueError(f"{', '.join(ungraded)}: no graded submission yet (graded: {', '.join(graded) or 'none'})")
+    if not (named or graded):
+        raise ValueError("nothing is graded yet: run `nndl-course grade SUBMISSIONS_DIR` first")
+    return list(named or graded)
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -107,13 +107,49 @@ def test_wrong_assignment_name_is_a_clear_error(tmp_path: Path, capsys: pytest.C
 
 
 def test_status_and_export(demo: tuple[Path, int, str], tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    """`status` lists a1_knn with its 5 graded students; `export --out` writes one row per student."""
+    """`status` lists a1_knn with its 5 graded students; `export a1_knn --out` writes one row per student."""
     root, _, _ = demo
     assert main(["--course", str(root), "status"]) == 0
     assert re.search(r"a1_knn\s+released: yes\s+graded students: 5", capsys.readouterr().out)
     out = tmp_path / "g.csv"
     assert main(["--course", str(root), "export", "a1_knn", "--out", str(out)]) == 0
     assert len(list(csv.DictReader(out.open()))) == 5
+
+
+def test_export_after_grading_one_assignment(demo: tuple[Path, int, str], tmp_path: Path,
+                                             capsys: pytest.CaptureFixture) -> None:
+    """With only a1_knn graded, the README's `export --out grades.csv` exits 0 and writes a1_knn's 5 rows."""
+    root, _, _ = demo
+    out = tmp_path / "grades.csv"
+    assert main(["--course", str(root), "export", "--out", str(out)]) == 0, capsys.readouterr().err
+    assert f"wrote {out}: 5 row(s) for a1_knn" in capsys.readouterr().out
+    rows = list(csv.DictReader(out.open()))
+    assert {r["assignment"] for r in rows} == {"a1_knn"}
+    assert {r["student"]: float(r["total"]) for r in rows} == {"ada": 16, "ben": 8, "cai": 12, "dee": 14, "eve": 16}
+    assert not any(c.startswith(("concepts.", "linear.", "layers.")) for c in rows[0]), "ungraded columns"
+
+
+def test_export_of_an_unknown_or_ungraded_assignment_is_a_clear_error(demo: tuple[Path, int, str], tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture) -> None:
+    """Naming a misspelt assignment exits 2 listing the course's; naming an ungraded one exits 2 listing the
+    graded ones; neither writes a CSV."""
+    root, _, _ = demo
+    out = tmp_path / "grades.csv"
+    assert main(["--course", str(root), "export", "a1_knnn", "--out", str(out)]) == 2
+    assert re.search(r"unknown assignment 'a1_knnn': the course has a0_concepts, a1_knn\b", capsys.readouterr().err)
+    assert main(["--course", str(root), "export", "a0_concepts", "--out", str(out)]) == 2
+    assert "a0_concepts: no graded submission yet (graded: a1_knn)" in capsys.readouterr().err
+    assert main(["--course", str(root), "feedback", "a2_linear"]) == 2
+    assert "a2_linear: no graded submission yet (graded: a1_knn)" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_export_before_any_grading_says_so(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """On a course nothing has been graded in, `export` exits 2 saying to grade first, and creates no gradebook."""
+    root = copy_course(tmp_path / "course")
+    assert main(["--course", str(root), "export", "--out", str(tmp_path / "g.csv")]) == 2
+    assert "nothing is graded yet: run `nndl-course grade SUBMISSIONS_DIR` first" in capsys.readouterr().err
+    assert not (root / ".grading" / "gradebook.db").exists() and not (tmp_path / "g.csv").exists()
 
 
 def test_not_a_course_folder(tmp_path: Path) -> None:

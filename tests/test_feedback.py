@@ -43,7 +43,8 @@ def test_inline_and_display_tex_become_mathml() -> None:
 
 def test_course_notation_typesets_without_raw_commands() -> None:
     r"""\arg, \big\| and \mathbb (used in the course notebooks) become glyphs, never "\arg" or "\|" as text."""
-    for tex in [r"\hat y_i = \arg\max_j (x_i W)_j", r"\tfrac12\,\big\|h(x) - y\big\|^2", r"W \in \mathbb{R}^{D\times C}"]:
+    for tex in [r"\hat y_i = \arg\max_j (x_i W)_j", r"\tfrac12\,\big\|h(x) - y\big\|^2",
+                r"W \in \mathbb{R}^{D\times C}"]:
         mathml = tex_to_mathml(tex)
         assert mathml.startswith("<math "), (tex, mathml)
         assert "\\" not in re.sub(r"<[^>]+>", "", mathml), (tex, mathml)
