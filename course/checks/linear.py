@@ -39,14 +39,15 @@ def sanity_inputs() -> dict[str, Any]:
 
 
 def large_score_inputs() -> dict[str, Any]:
-    """Scores around 1000 (a bias of 1000 for every class): e^s overflows float64 unless the scores are shifted.
-
-    The differences between the classes' scores stay moderate, so shifting by the maximum is all it takes.
+    """Scores of 500 .. 3000 (a bias of about 1000 for every class, times a bias column of 0.5 .. 3 that differs
+    from row to row): e^s overflows float64 unless the scores are shifted, and shifting every row by the maximum
+    of ALL scores makes e^s of the lowest row underflow to 0. The differences between the classes' scores within
+    a row stay moderate, so shifting each row by its own maximum is all it takes.
     """
     rng = np.random.default_rng(99)
     N, D, C = 6, 5, 3
     X, W = rng.normal(size=(N, D)), 2.0 * rng.normal(size=(D, C))
-    X[:, -1] = 1.0
+    X[:, -1] = [0.5, 3.0, 1.0, 2.0, 1.5, 2.5]
     W[-1] += 1000.0
     return {"W": W, "X": X, "y": np.arange(N) % C, "reg": 0.0}
 
@@ -212,7 +213,17 @@ def _check_loss(name: str, fn: Callable[..., Any], svm: bool) -> None:
     assert_close(f"{name}(W, X, y, reg): loss", loss, np.array(expected["loss"]), rtol=1e-7, atol=1e-8,
                  hints=_loss_hints(expected, len(X), svm), call=call)
 
-    # 3. the gradient against centred differences of your own loss
+    # 3. one sample at a time (N = 1): the data loss of N samples is the mean of their single-sample losses
+    singles = []
+    for i in range(len(X)):
+        c1 = call_student(fn, W, X[i:i + 1], y[i:i + 1], 0.0)
+        singles.append(unpack_loss(f"{name} on the single sample X[{i}:{i + 1}] (N = 1)", c1, W.shape)[0])
+    assert_close(f"{name}: the mean of the single-sample losses (reg = 0)", np.mean(singles),
+                 np.array(expected["data_loss"]), rtol=1e-7, atol=1e-8, call=call, hints=[
+                     (lambda g, e: np.isclose(g, e * len(X)), "the loss of one sample is L_i itself: average over "
+                                                             "N = X.shape[0], whatever N is")])
+
+    # 4. the gradient against centred differences of your own loss
     def f(w: np.ndarray, r: float = reg) -> float:
         return unpack_loss(name, call_student(fn, w, X, y, r), W.shape)[0]
 
@@ -227,16 +238,16 @@ def _check_loss(name: str, fn: Callable[..., Any], svm: bool) -> None:
             f"{name}: dW differs from the numerical gradient (relative error {err:.3g} > {GRAD_TOL:g}); "
             f"first entry that differs: {_first_diff(dW, num)}." + hint + call.notes())
 
-    # 4. (softmax) large scores must not overflow
+    # 5. (softmax) large scores must not overflow
     if not svm:
         big = large_score_inputs()
         call = call_student(fn, big["W"], big["X"], big["y"], big["reg"])
         loss, dW = unpack_loss(name, call, big["W"].shape)
-        stable = ("e^s overflowed: subtract each row's maximum score before np.exp (softmax does not change) "
-                  "and compute log p with the log-sum-exp trick")
-        assert_close(f"{name} with scores around 1000: loss", loss, np.array(expected["large_loss"]),
+        stable = ("e^s overflowed (or underflowed to 0 in every class): subtract each row's maximum score (its own, "
+                  "keepdims=True) before np.exp — softmax does not change — and compute log p with log-sum-exp")
+        assert_close(f"{name} with scores of 500 .. 3000: loss", loss, np.array(expected["large_loss"]),
                      rtol=1e-7, atol=1e-8, hints=[(lambda g, e: not np.all(np.isfinite(g)), stable)], call=call)
-        assert_close(f"{name} with scores around 1000: dW", dW, np.array(expected["large_dW"]), rtol=1e-6,
+        assert_close(f"{name} with scores of 500 .. 3000: dW", dW, np.array(expected["large_dW"]), rtol=1e-6,
                      atol=1e-8, hints=[(lambda g, e: not np.all(np.isfinite(g)), stable)], call=call)
 
 
@@ -308,15 +319,31 @@ def check_train(train: Callable[..., Any]) -> None:
     if np.array_equal(spy_record(spy_other, inp, n, bs)["ids"], record["ids"]):
         raise AssertionError("a different seed drew the same minibatches: sample with rng = np.random.default_rng(seed)")
 
-    # creating W when there is none
-    call, spy = run_train_with_spy(train, inp, no_weights=True, num_iters=2)
+    # sampling WITH replacement: a minibatch larger than the data set still works
+    big = dict(inp, batch_size=len(inp["X"]) + 3, num_iters=2)
+    try:
+        _, spy_big = run_train_with_spy(train, big)
+    except ValueError as exc:
+        raise AssertionError(f"train with batch_size = {big['batch_size']} > N = {len(inp['X'])} raised ValueError: "
+                             f"{exc}. Sample the minibatch WITH replacement (rng.choice(N, batch_size), the default "
+                             "replace=True)") from None
+    spy_record(spy_big, big, 2, big["batch_size"])
+
+    # creating W when there is none: C = max(y) + 1 columns even if a class below max(y) has no sample
+    gap = dict(inp, y=np.where(inp["y"] == 1, 0, inp["y"]))
+    call, spy = run_train_with_spy(train, gap, no_weights=True, num_iters=2)
     shape = inp["target"].shape
     W0 = np.asarray(spy.calls[0]["W"]) if spy.calls else np.asarray(spy.W)
     if W0.shape != shape:
-        raise AssertionError(f"with self.W = None, train must create W of shape (D, C) = {shape} with "
-                             f"C = max(y) + 1, got {W0.shape}" + call.notes())
+        raise AssertionError(f"with self.W = None and labels {sorted(set(gap['y'].tolist()))}, train must create W "
+                             f"of shape (D, C) = {shape} with C = max(y) + 1, got {W0.shape}" + call.notes())
     if not (np.all(np.isfinite(W0)) and 0 < np.abs(W0).max() < 0.01):
         raise AssertionError("the initial W should be small random numbers: 0.001 * rng.standard_normal((D, C))")
+    _, spy_again = run_train_with_spy(train, gap, no_weights=True, num_iters=2)
+    W0_again = np.asarray(spy_again.calls[0]["W"]) if spy_again.calls else np.asarray(spy_again.W)
+    if not np.array_equal(W0_again, W0):
+        raise AssertionError("two runs with the same seed created different initial weights: draw them from "
+                             "rng = np.random.default_rng(seed) too, 0.001 * rng.standard_normal((D, C))")
 
 
 @visible("linear.predict")

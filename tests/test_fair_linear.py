@@ -1,0 +1,306 @@
+"""Fairness of the a2_linear checks: every known bug is caught for every student, the reference for none.
+
+Per exercise, a table of known-bug variants, one per failure mode the notebook teaches, replayed through the hidden
+check over 50 students' seeds (tests/fairness.py) and once through the visible check on its fixed inputs. A bug
+the visible check deliberately leaves to the hidden check is listed in HIDDEN_ONLY with its reason.
+"""
+
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+from autograder.hidden import lookup
+from course.checks.core import with_globals
+from solutions import linear
+from tests import fairness
+
+SVM_IDS = ("linear.svm_loss_naive", "linear.svm_loss_vectorized")
+SOFTMAX_IDS = ("linear.softmax_loss_naive", "linear.softmax_loss_vectorized")
+ALL_IDS = SVM_IDS + SOFTMAX_IDS + ("linear.train", "linear.predict")
+
+
+# ---- the losses, written once with a switch per failure mode --------------------------------------------
+def _svm(W, X, y, reg, *, reg_loss=1.0, reg_grad=2.0, average=True, average_grad=True, count_correct=False,
+         kink_counts=False, correct_minus_one=False, grad_sign=1.0, squeeze=False):
+    """A vectorized hinge loss; every keyword switches on one known mistake (all off: the right answer)."""
+    N = X.shape[0]
+    rows = np.arange(N)
+    scores = np.squeeze(X @ W) if squeeze else X @ W
+    margins = scores - scores[rows, y][:, None] + 1.0
+    if not count_correct:
+        margins[rows, y] = -np.inf if kink_counts else 0.0
+    positive = margins >= 0 if kink_counts else margins > 0
+    data = np.maximum(margins, 0.0).sum()
+    dscores = positive.astype(float)
+    if count_correct:
+        dscores[rows, y] = 0.0
+    dscores[rows, y] -= 1.0 if correct_minus_one else dscores.sum(axis=1)
+    ddata = X.T @ dscores
+    loss = (data / N if average else data) + reg_loss * reg * np.sum(W * W)
+    dW = (ddata / N if average and average_grad else ddata) + reg_grad * reg * W
+    return float(loss), grad_sign * dW
+
+
+def _softmax(W, X, y, reg, *, shift="row", reg_loss=1.0, reg_grad=2.0, average=True, average_grad=True,
+             loss_sign=1.0, grad_sign=1.0, onehot=True, squeeze=False, grad_unshifted=False):
+    """A vectorized softmax loss; every keyword switches on one known mistake (all off: the right answer)."""
+    N = X.shape[0]
+    rows = np.arange(N)
+    raw = np.squeeze(X @ W) if squeeze else X @ W
+    with np.errstate(all="ignore"):  # the unstable variants overflow on purpose
+        s = {"row": raw - raw.max(axis=1, keepdims=True), "global": raw - raw.max(), "none": raw}[shift]
+        log_p = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+        p = np.exp(raw) / np.exp(raw).sum(axis=1, keepdims=True) if grad_unshifted else np.exp(log_p)
+    data = -log_p[rows, y].sum() * loss_sign
+    if onehot:
+        p[rows, y] -= 1.0
+    ddata = X.T @ p
+    loss = (data / N if average else data) + reg_loss * reg * np.sum(W * W)
+    dW = (ddata / N if average and average_grad else ddata) + reg_grad * reg * W
+    return float(loss), grad_sign * dW
+
+
+# (name, mistake) -> the failure mode it stands for is in the comment
+SVM_BUGS: dict[str, Callable[..., Any]] = {
+    # the regularization reg * sum(W*W) is missing from the loss (the gradient has it)
+    "reg missing from the loss": lambda W, X, y, reg: _svm(W, X, y, reg, reg_loss=0.0),
+    # the nets' convention 0.5 * reg * sum(W*W) (loss and gradient)
+    "0.5 * reg convention": lambda W, X, y, reg: _svm(W, X, y, reg, reg_loss=0.5, reg_grad=1.0),
+    # dW += reg * W: the factor 2 of the derivative is missing
+    "dW += reg * W": lambda W, X, y, reg: _svm(W, X, y, reg, reg_grad=1.0),
+    # the gradient of the regularization is missing from dW
+    "reg missing from dW": lambda W, X, y, reg: _svm(W, X, y, reg, reg_grad=0.0),
+    # the data loss and its gradient are summed, not averaged over N
+    "summed over N": lambda W, X, y, reg: _svm(W, X, y, reg, average=False),
+    # the loss is averaged but dW is not divided by N
+    "dW not averaged": lambda W, X, y, reg: _svm(W, X, y, reg, average_grad=False),
+    # j == y_i is not skipped: the correct class adds a margin of exactly 1
+    "counts j == y_i": lambda W, X, y, reg: _svm(W, X, y, reg, count_correct=True),
+    # the correct class gets -1 instead of minus the number of positive margins
+    "correct class gets -1": lambda W, X, y, reg: _svm(W, X, y, reg, correct_minus_one=True),
+    # a margin of exactly 0 counted as positive in dW (the kink takes derivative 0)
+    "margin >= 0 at the kink": lambda W, X, y, reg: _svm(W, X, y, reg, kink_counts=True),
+    # dW has the wrong sign
+    "dW negated": lambda W, X, y, reg: _svm(W, X, y, reg, grad_sign=-1.0),
+    # np.squeeze on the scores: breaks for a single sample (N = 1)
+    "squeezes the scores": lambda W, X, y, reg: _svm(W, X, y, reg, squeeze=True),
+}
+
+SOFTMAX_BUGS: dict[str, Callable[..., Any]] = {
+    # the regularization reg * sum(W*W) is missing from the loss (the gradient has it)
+    "reg missing from the loss": lambda W, X, y, reg: _softmax(W, X, y, reg, reg_loss=0.0),
+    # the nets' convention 0.5 * reg * sum(W*W) (loss and gradient)
+    "0.5 * reg convention": lambda W, X, y, reg: _softmax(W, X, y, reg, reg_loss=0.5, reg_grad=1.0),
+    # dW += reg * W: the factor 2 of the derivative is missing
+    "dW += reg * W": lambda W, X, y, reg: _softmax(W, X, y, reg, reg_grad=1.0),
+    # the gradient of the regularization is missing from dW
+    "reg missing from dW": lambda W, X, y, reg: _softmax(W, X, y, reg, reg_grad=0.0),
+    # the data loss and its gradient are summed, not averaged over N
+    "summed over N": lambda W, X, y, reg: _softmax(W, X, y, reg, average=False),
+    # the loss is averaged but dW is not divided by N
+    "dW not averaged": lambda W, X, y, reg: _softmax(W, X, y, reg, average_grad=False),
+    # no shift by the maximum: e^s overflows for scores beyond ~709
+    "no max shift": lambda W, X, y, reg: _softmax(W, X, y, reg, shift="none"),
+    # shifted by the maximum of ALL scores, not each row's: rows far below it underflow to p = 0/0
+    "global max shift": lambda W, X, y, reg: _softmax(W, X, y, reg, shift="global"),
+    # a stable loss, but dW from the unshifted e^s
+    "dW from unshifted exp": lambda W, X, y, reg: _softmax(W, X, y, reg, grad_unshifted=True),
+    # the loss has the wrong sign (+log p)
+    "loss negated": lambda W, X, y, reg: _softmax(W, X, y, reg, loss_sign=-1.0),
+    # dW has the wrong sign
+    "dW negated": lambda W, X, y, reg: _softmax(W, X, y, reg, grad_sign=-1.0),
+    # dL/ds = p, without subtracting the one-hot of the correct class
+    "dscores lacks -onehot(y)": lambda W, X, y, reg: _softmax(W, X, y, reg, onehot=False),
+    # np.squeeze on the scores: breaks for a single sample (N = 1)
+    "squeezes the scores": lambda W, X, y, reg: _softmax(W, X, y, reg, squeeze=True),
+}
+
+
+# ---- train ----------------------------------------------------------------------------------------------
+def make_train(bug: str) -> Callable[..., Any]:
+    """A train with one mistake (or none, for bug == ''), written independently of solutions.linear."""
+
+    def train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False, seed=0):
+        rng = np.random.default_rng(0 if bug == "ignores seed" else seed)
+        if self.W is None:
+            C = len(np.unique(y)) if bug == "C from distinct labels" else int(y.max()) + 1
+            if bug == "zero init":
+                self.W = np.zeros((X.shape[1], C))
+            elif bug == "init from np.random":
+                self.W = 0.001 * np.random.standard_normal((X.shape[1], C))
+            else:
+                self.W = 0.001 * rng.standard_normal((X.shape[1], C))
+        history = []
+        fixed = rng.choice(len(X), size=batch_size)
+        for _ in range(num_iters):
+            if bug == "global rng":
+                idx = np.random.choice(len(X), size=batch_size)
+            elif bug == "without replacement":
+                idx = rng.choice(len(X), size=batch_size, replace=False)
+            else:
+                idx = rng.choice(len(X), size=batch_size)
+            idx = fixed if bug == "same batch" else idx
+            y_idx = rng.choice(len(X), size=batch_size) if bug == "misaligned labels" else idx
+            loss, dW = self.loss(X[idx], y[y_idx], 0.0 if bug == "reg not passed" else reg)
+            step = {"uphill": -learning_rate, "no learning rate": 1.0, "no update": 0.0}.get(bug, learning_rate)
+            self.W = self.W - step * dW
+            history.append(loss)
+        return history[-1:] if bug == "returns the last loss" else history
+
+    train.__name__ = "train"
+    return train
+
+
+TRAIN_BUGS: dict[str, Callable[..., Any]] = {
+    # W <- W + lr * dW (uphill)
+    "uphill": make_train("uphill"),
+    # W <- W - dW (learning rate forgotten)
+    "no learning rate": make_train("no learning rate"),
+    # self.W is never updated
+    "no update": make_train("no update"),
+    # y_batch from other indices than X_batch
+    "misaligned labels": make_train("misaligned labels"),
+    # reg not passed on to self.loss
+    "reg not passed": make_train("reg not passed"),
+    # minibatches from the global np.random (not reproducible from seed)
+    "global rng": make_train("global rng"),
+    # the generator ignores `seed`
+    "ignores seed": make_train("ignores seed"),
+    # one minibatch drawn once and reused
+    "same batch": make_train("same batch"),
+    # sampling WITHOUT replacement (fails for batch_size > N)
+    "without replacement": make_train("without replacement"),
+    # W created as zeros
+    "zero init": make_train("zero init"),
+    # W created from the global np.random (not reproducible from seed)
+    "init from np.random": make_train("init from np.random"),
+    # C = number of distinct labels instead of max(y) + 1
+    "C from distinct labels": make_train("C from distinct labels"),
+    # returns only the last loss instead of the history
+    "returns the last loss": make_train("returns the last loss"),
+}
+
+
+# ---- predict --------------------------------------------------------------------------------------------
+PREDICT_BUGS: dict[str, Callable[..., Any]] = {
+    # the lowest score instead of the highest
+    "argmin": lambda self, X: np.argmin(X @ self.W, axis=1),
+    # argmax over the samples (axis 0) instead of the classes
+    "argmax over axis 0": lambda self, X: np.argmax(X @ self.W, axis=0),
+    # argmax of the flattened scores (one number)
+    "argmax without axis": lambda self, X: np.argmax(X @ self.W),
+    # the scores instead of the labels
+    "returns the scores": lambda self, X: X @ self.W,
+    # labels counted from 1
+    "labels from 1": lambda self, X: np.argmax(X @ self.W, axis=1) + 1,
+}
+
+
+def _rename(table: dict[str, Callable[..., Any]], name: str) -> dict[str, Callable[..., Any]]:
+    for fn in table.values():
+        fn.__name__ = name
+    return table
+
+
+BUGS: dict[str, dict[str, Callable[..., Any]]] = {
+    **{eid: _rename(dict(SVM_BUGS), eid.partition(".")[2]) for eid in SVM_IDS},
+    **{eid: _rename(dict(SOFTMAX_BUGS), eid.partition(".")[2]) for eid in SOFTMAX_IDS},
+    "linear.train": TRAIN_BUGS,
+    "linear.predict": PREDICT_BUGS,
+}
+
+# bugs the visible check deliberately leaves to the hidden one, with the reason
+HIDDEN_ONLY: dict[tuple[str, str], str] = {
+    **{(eid, "margin >= 0 at the kink"): "DESIGN: the derivative at exactly 0 (here a hinge margin of exactly 0) is "
+                                         "graded only by the hidden check; the visible inputs stay away from the "
+                                         "kink so that centred differences are exact" for eid in SVM_IDS},
+}
+
+CASES = [(eid, name) for eid, table in BUGS.items() for name in table]
+
+
+def _fn(exercise_id: str, name: str) -> Callable[..., Any]:
+    return BUGS[exercise_id][name]
+
+
+# ---- the tests ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("exercise_id, bug", CASES, ids=[f"{e}:{b}" for e, b in CASES])
+def test_hidden_check_catches_the_bug_in_every_draw(exercise_id: str, bug: str) -> None:
+    """The hidden check fails this known bug for every one of 50 students."""
+    fairness.assert_caught_in_every_draw(exercise_id, _fn(exercise_id, bug))
+
+
+@pytest.mark.parametrize("exercise_id", ALL_IDS)
+def test_hidden_check_passes_the_reference_in_every_draw(exercise_id: str) -> None:
+    """The hidden check passes solutions.linear for every one of 50 students."""
+    fairness.assert_passes_in_every_draw(exercise_id, getattr(linear, exercise_id.partition(".")[2]))
+
+
+@pytest.mark.parametrize("exercise_id", ALL_IDS)
+def test_independent_right_answers_pass_in_every_draw(exercise_id: str) -> None:
+    """Right answers written independently of solutions (the bug tables with every switch off) pass every draw."""
+    right = {"svm": lambda W, X, y, reg: _svm(W, X, y, reg), "softmax": lambda W, X, y, reg: _softmax(W, X, y, reg),
+             "train": make_train(""), "predict": lambda self, X: np.argmax(X @ self.W, axis=1)}
+    fairness.assert_passes_in_every_draw(exercise_id, right[exercise_id.partition(".")[2].split("_")[0]])
+
+
+@pytest.mark.parametrize("exercise_id, bug", CASES, ids=[f"{e}:{b}" for e, b in CASES])
+def test_visible_check_catches_the_bug(exercise_id: str, bug: str) -> None:
+    """The visible check fails this known bug on its fixed inputs (unless it is listed as hidden-only)."""
+    verdict = fairness.visible_verdict(exercise_id, _fn(exercise_id, bug))
+    if (exercise_id, bug) in HIDDEN_ONLY:
+        assert verdict is None, f"{bug} is listed as hidden-only but the visible check fails it: {verdict}"
+    else:
+        assert verdict is not None, f"the visible check passes the bug {bug!r}"
+
+
+@pytest.mark.parametrize("exercise_id", ALL_IDS)
+def test_every_hidden_check_is_a_battery(exercise_id: str) -> None:
+    """Every hidden check of a2_linear runs a fixed battery of named case types."""
+    assert lookup(exercise_id).case_types
+
+
+def test_every_hidden_only_bug_has_a_reason_and_exists() -> None:
+    """HIDDEN_ONLY names only bugs of the tables, each with a reason."""
+    for (exercise_id, bug), reason in HIDDEN_ONLY.items():
+        assert bug in BUGS[exercise_id] and len(reason) > 20
+
+
+# ---- no collateral loss ---------------------------------------------------------------------------------
+def _broken_loss(W, X, y, reg):
+    raise RuntimeError("a broken loss")
+
+
+class BrokenClassifier:
+    """A classifier whose own loss is wrong: train must still be graded on the check's stand-in loss."""
+
+    def __init__(self) -> None:
+        self.W = None
+
+    def loss(self, X_batch, y_batch, reg):
+        raise RuntimeError("the student's loss is broken")
+
+
+def test_train_keeps_full_marks_when_the_losses_are_wrong() -> None:
+    """train is graded with the check's stand-in classifier: wrong losses in the notebook cost train nothing."""
+    train = with_globals(linear.train, svm_loss_vectorized=_broken_loss, softmax_loss_vectorized=_broken_loss,
+                         LinearSVM=BrokenClassifier, Softmax=BrokenClassifier)
+    assert fairness.visible_verdict("linear.train", train) is None
+    fairness.assert_passes_in_every_draw("linear.train", train)
+
+
+def test_predict_keeps_full_marks_when_train_and_the_losses_are_wrong() -> None:
+    """predict is graded on weights the check gives it: a wrong train or loss costs predict nothing."""
+    predict = with_globals(linear.predict, train=TRAIN_BUGS["uphill"], svm_loss_vectorized=_broken_loss,
+                           softmax_loss_vectorized=_broken_loss)
+    assert fairness.visible_verdict("linear.predict", predict) is None
+    fairness.assert_passes_in_every_draw("linear.predict", predict)
+
+
+def test_vectorized_losses_keep_full_marks_when_the_naive_ones_are_wrong() -> None:
+    """A vectorized loss that calls nothing else is graded on its own: wrong naive losses cost it nothing."""
+    for name in ("svm_loss_vectorized", "softmax_loss_vectorized"):
+        fn = with_globals(getattr(linear, name), svm_loss_naive=_broken_loss, softmax_loss_naive=_broken_loss)
+        assert fairness.visible_verdict(f"linear.{name}", fn) is None
+        fairness.assert_passes_in_every_draw(f"linear.{name}", fn)
