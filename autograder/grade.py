@@ -28,7 +28,6 @@ from typing import Any
 
 from autograder.nbg import nbgrader
 
-DEFAULT_CELL_TIMEOUT = 60.0
 DEFAULT_NOTEBOOK_TIMEOUT = 900.0
 
 
@@ -79,12 +78,10 @@ def grading_secret(root: Path) -> str:
 
 
 def configured_cell_timeout(root: Path) -> float:
-    """c.Execute.timeout of the course's nbgrader_config.py (else 60 s)."""
-    import re
+    """c.Execute.timeout of the course's nbgrader_config.py (else 60 s), read by nbgrader's config loader."""
+    from autograder import settings
 
-    text = (root / "nbgrader_config.py").read_text()
-    m = re.search(r"^c\.Execute\.timeout\s*=\s*([0-9.]+)", text, re.M)
-    return float(m.group(1)) if m else DEFAULT_CELL_TIMEOUT
+    return settings.load(root).cell_timeout
 
 
 # ---- the worker -----------------------------------------------------------------------------------------
@@ -172,8 +169,7 @@ def _verdict_outputs(verdicts: list, status: str) -> list[Any]:
 
 # ---- the parent: one gradebook writer -------------------------------------------------------------------
 def write_submission(root: Path, assignment: str, student: str, notebooks: dict[str, dict[str, Any]]) -> None:
-    """Write the graded notebooks, then every score of the submission in one gradebook transaction."""
-    from autograder.gradebook import COURSE_ID, db_url
+    """Write the graded notebooks, then every score of the submission (autograder.gradebook.write_scores)."""
 
     dest = root / ".grading" / "autograded" / student / assignment
     tmp = dest.parent / f".{assignment}.tmp-{os.getpid()}"
@@ -185,41 +181,9 @@ def write_submission(root: Path, assignment: str, student: str, notebooks: dict[
     shutil.rmtree(dest, ignore_errors=True)
     os.replace(tmp, dest)
 
-    from nbgrader.api import Comment, Grade, Gradebook, MissingEntry, Student, SubmittedAssignment, SubmittedNotebook
+    from autograder.gradebook import write_scores
 
-    with Gradebook(db_url(root), COURSE_ID) as gb:
-        db = gb.db
-        try:
-            if db.query(Student).filter(Student.id == student).one_or_none() is None:
-                db.add(Student(id=student))
-                db.flush()
-            try:
-                sub = gb.find_submission(assignment, student)
-            except MissingEntry:  # mirror the assignment's structure, as Gradebook.add_submission does
-                with db.no_autoflush:
-                    sub = SubmittedAssignment(assignment=gb.find_assignment(assignment),
-                                              student=db.query(Student).filter(Student.id == student).one())
-                    for notebook in sub.assignment.notebooks:
-                        snb = SubmittedNotebook(notebook=notebook, assignment=sub)
-                        for cell in notebook.grade_cells:
-                            Grade(cell_id=cell.id, notebook=snb)
-                        for cell in notebook.solution_cells:
-                            Comment(cell_id=cell.id, notebook=snb)
-                        for cell in notebook.task_cells:
-                            Comment(cell_id=cell.id, notebook=snb)
-                            Grade(cell_id=cell.id, notebook=snb)
-                    db.add(sub)
-                db.flush()
-            for snb in sub.notebooks:
-                scores = notebooks.get(f"{snb.name}.ipynb", {}).get("scores", {})
-                for grade in snb.grades:
-                    score = scores.get(grade.name)
-                    grade.auto_score = score
-                    grade.needs_manual_grade = grade.manual_score is not None or score is None
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
+    write_scores(root, assignment, student, {name: nb.get("scores", {}) for name, nb in notebooks.items()})
 
 
 def autograde(root: Path, assignment: str, students: list[str], cell_timeout: float | None = None,

@@ -36,11 +36,9 @@ def test_submission_is_written_in_one_transaction(course, monkeypatch) -> None:
         grade.write_submission(course, A, "half", notebook_scores(course, 1.0))
     monkeypatch.undo()
     assert "half" not in scores(course, A)
-    from nbgrader.api import Gradebook
+    from autograder.gradebook import open_gradebook
 
-    from autograder.gradebook import COURSE_ID, db_url
-
-    with Gradebook(db_url(course), COURSE_ID) as gb:
+    with open_gradebook(course) as gb:
         assert "half" not in [s.id for s in gb.students]
 
 
@@ -50,17 +48,15 @@ def test_rewriting_is_idempotent_and_keeps_manual_grades(course) -> None:
     first = scores(course, A)["twice"]
     grade.write_submission(course, A, "twice", notebook_scores(course, 0.0))
     assert scores(course, A)["twice"] == first and set(first.values()) == {0.0}
-    from nbgrader.api import Gradebook
-
-    from autograder.gradebook import COURSE_ID, db_url
+    from autograder.gradebook import open_gradebook
 
     gid = "knn-predict_labels-visible"
-    with Gradebook(db_url(course), COURSE_ID) as gb:
+    with open_gradebook(course) as gb:
         g = gb.find_grade(gid, "knn", A, "twice")
         g.manual_score = 1.5
         gb.db.commit()
     grade.write_submission(course, A, "twice", notebook_scores(course, 0.0))
-    with Gradebook(db_url(course), COURSE_ID) as gb:
+    with open_gradebook(course) as gb:
         g = gb.find_grade(gid, "knn", A, "twice")
         assert (g.score, g.auto_score, g.needs_manual_grade) == (1.5, 0.0, True)
 

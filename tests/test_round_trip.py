@@ -96,13 +96,11 @@ def test_planted_students_earn_exactly_their_right_exercises(graded) -> None:
 
 def test_deleted_test_cells_come_back_and_are_graded(graded) -> None:
     """Deleted test cells are restored from the source (add_missing_cells) and scored, not left for manual grading."""
-    from nbgrader.api import Gradebook
-
-    from autograder.gradebook import db_url
+    from autograder.gradebook import open_gradebook
 
     assignment, root = graded
     students, _ = planted(assignment)
-    with Gradebook(db_url(root), "nndl-course") as gb:
+    with open_gradebook(root) as gb:
         for name in ["perfect", *students]:
             assert not gb.find_submission(assignment, name).needs_manual_grade, name
 
