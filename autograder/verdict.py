@@ -1,6 +1,6 @@
 """Verdicts outside the kernel: every test cell's score comes from evidence judged in the grader's process.
 
-- a visible check is run again here with `course.checks.replay`: the same check code, but each call of the
+- a visible check is run again here with `autograder.replay.replay`: the same check code, but each call of the
   student's function is served from the recorded evidence, so its assertions run on this process's numpy
   (a kernel that rebound ``np.allclose`` or patched ``assert_close`` changed nothing here);
 - a hidden check is judged with `autograder.hidden.judge`: the inputs are re-derived from the secret seed,
@@ -28,7 +28,7 @@ class Verdict:
 
 def judge_visible(exercise_id: str, files: dict[str, bytes]) -> Verdict:
     """Replay the recorded visible check `exercise_id`."""
-    from course.checks import replay
+    from autograder.replay import replay
 
     stem = f"{exercise_id}.visible"
     if f"{stem}.json" not in files or f"{stem}.npz" not in files:

@@ -1,13 +1,12 @@
 """Evidence: what a check saw of the student's code, as plain data, so the verdict can be given elsewhere.
 
-Used on both sides of the grading sandbox (it contains no answers):
-
-- in the student's kernel, while a graded notebook runs under ``nndl-course grade``, every call of student code
-  made by a check through ``course.checks.core.call_student`` is *recorded*: its return value (or the exception
-  it raised), its warnings and stderr, and the state of the course-side stand-ins (spies) it was given;
-- in the grader's own process (where no student code ever ran) the visible check is run again and *replays*
-  those records instead of calling anything, so its assertions run on clean numpy, never on anything the
-  student could have patched.
+The student-side half of the grading protocol (it contains no answers): the plain-data codec, and the recording
+of a check's calls. In the student's kernel, while a graded notebook runs under ``nndl-course grade``, every call
+of student code made by a check through ``course.checks.core.call_student`` is *recorded*: its return value (or
+the exception it raised), its warnings and stderr, and the state of the course-side stand-ins (spies) it was
+given. The grader-side half — running the visible check again in the grader's own process, where no student
+code ever ran, serving those records instead of calling anything — is autograder.replay, which plugs in through
+`serving`.
 
 Plain data means: None, bool, int, float, complex, str, base-class ndarrays of bool/int/uint/float/complex
 dtype, numpy scalars of those, and tuples, lists, dicts, sets and frozensets of plain data. It is stored as
@@ -22,7 +21,7 @@ import os
 import re
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -274,89 +273,22 @@ def active_recording() -> Recording | None:
     return _RECORDING[-1] if _RECORDING else None
 
 
-# ---- replay (grader side) -------------------------------------------------------------------------------
-class Replay:
-    """Serves the recorded calls back, in order, to a visible check run in the grader's process."""
-
-    def __init__(self, record: dict[str, Any]) -> None:
-        self.calls = list(record.get("calls", []))
-        self.position = 0
-
-    def next(self, fn: Any, args: tuple, kwargs: dict) -> tuple[Any, list[str], str]:
-        """(value, warnings, stderr) of the next recorded call; re-raises what the student's code raised."""
-        if self.position >= len(self.calls):
-            raise AssertionError("the check made a call of your function that was not recorded while your "
-                                 "notebook ran (no evidence): 0 points")
-        entry = self.calls[self.position]
-        self.position += 1
-        objects = stand_ins(fn, args, kwargs)
-        for key, attrs in (entry.get("state") or {}).items():
-            if key in objects and isinstance(attrs, dict):
-                for name, value in attrs.items():
-                    if isinstance(name, str) and not name.startswith("__"):
-                        setattr(objects[key], name, value)
-        warns = [str(w) for w in entry.get("warnings", [])]
-        stderr = str(entry.get("stderr", ""))
-        kind = entry.get("kind")
-        if kind == "value":
-            return entry.get("value"), warns, stderr
-        if kind == "opaque":
-            return Opaque(str(entry.get("type", "object"))), warns, stderr
-        if kind == "raised":
-            raise replayed_exception(str(entry.get("builtin", "Exception")), str(entry.get("type", "Exception")),
-                                     str(entry.get("message", "")))
-        raise AssertionError("unreadable evidence: 0 points")
-
-
-class Opaque:
-    """Stands for a recorded return value that was not plain data (it cannot be judged outside the kernel)."""
-
-    def __init__(self, type_name: str) -> None:
-        self.type_name = type_name
-
-    def __repr__(self) -> str:
-        return f"<{self.type_name} (not plain data)>"
-
-
-def replayed_exception(builtin: str, type_name: str, message: str) -> BaseException:
-    """An exception of the recorded builtin class (so a check's `except ValueError` still applies)."""
-    import builtins
-
-    cls = getattr(builtins, builtin, None)
-    if not (isinstance(cls, type) and issubclass(cls, Exception)) or builtin in {"StopIteration", "StopAsyncIteration"}:
-        cls = RuntimeError
-    text = message if type_name == builtin else f"({type_name}) {message}"
-    try:
-        return cls(text)
-    except Exception:  # noqa: BLE001 - e.g. UnicodeDecodeError needs 5 arguments
-        return RuntimeError(f"{type_name}: {message}")
-
-
-_REPLAY: list[Replay] = []
+# ---- the hook for a judge outside the kernel ----------------------------------------------------------------
+# The grader (autograder.replay) re-runs a visible check in its own process and serves the recorded calls back
+# through this hook: while a source is active, call_student asks it for each call's result instead of calling.
+_SOURCES: list[Any] = []
 
 
 @contextlib.contextmanager
-def replaying(record: dict[str, Any]) -> Iterator[Replay]:
-    """Inside the block call_student serves `record`'s calls instead of calling anything."""
-    rep = Replay(record)
-    _REPLAY.append(rep)
+def serving(source: Any) -> Iterator[Any]:
+    """Inside the block call_student returns ``source.next(fn, args, kwargs) -> (value, warnings, stderr)``."""
+    _SOURCES.append(source)
     try:
-        yield rep
+        yield source
     finally:
-        _REPLAY.remove(rep)
+        _SOURCES.remove(source)
 
 
-def active_replay() -> Replay | None:
-    """The innermost replay, if a visible check is being judged outside the kernel."""
-    return _REPLAY[-1] if _REPLAY else None
-
-
-def placeholder(name: str) -> Callable[..., Any]:
-    """A function standing for the student's `name` during a replay (it is never meant to be called)."""
-
-    def stand_for(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError(f"{name} was called outside call_student: this check cannot be judged from evidence")
-
-    stand_for.__name__ = stand_for.__qualname__ = str(name)
-    return stand_for
-
+def active_source() -> Any:
+    """The innermost source of recorded calls, if a visible check is being judged outside the kernel."""
+    return _SOURCES[-1] if _SOURCES else None

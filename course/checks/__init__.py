@@ -59,16 +59,6 @@ def check(exercise_id: str, *functions: Callable[..., Any], **options: Any) -> N
     print(f"✓ {exercise_id}: visible check passed")
 
 
-def replay(exercise_id: str, record: dict[str, Any]) -> None:
-    """Judge a recorded visible check (grader side): run it again, serving the recorded calls; raise if wrong."""
-    from course import evidence
-
-    spec = _lookup(exercise_id)
-    names = [str(n) for n in record.get("functions", [])] or ["function"]
-    with evidence.replaying(record):
-        spec(*[evidence.placeholder(n) for n in names])
-
-
 def exercise_ids() -> list[str]:
     """Every exercise id that has a visible check (imports all check modules)."""
     from importlib import resources

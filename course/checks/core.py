@@ -112,9 +112,9 @@ def call_student(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Call:
     points), so an honest answer that warns keeps its points; they are reported only when the check fails.
     A call longer than check_time_budget() raises AssertionError and quarantines the function.
     """
-    replay = evidence.active_replay()
-    if replay is not None:  # judged outside the kernel: serve what the student's code did while it ran
-        value, warns, stderr = replay.next(fn, args, kwargs)
+    source = evidence.active_source()
+    if source is not None:  # judged outside the kernel (autograder.replay): what the student's code did then
+        value, warns, stderr = source.next(fn, args, kwargs)
         return Call(value, warns, stderr)
     originals = (args, kwargs)
     args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
