@@ -1,6 +1,6 @@
 """Helpers of tests/test_browser.py: Debian's chromium, a throw-away JupyterLab server, failure screenshots.
 
-Facts these follow (measured): ../shared/notes/browser-testing.md. Chromium is Debian's (never
+Facts these follow (measured): docs/notes/browser-testing.md. Chromium is Debian's (never
 `playwright install`); the server runs on a free loopback port with a temporary token, in its own process
 session, with every Jupyter/IPython folder under a temporary directory; it is stopped by its PID (SIGTERM, then
 SIGKILL for the child processes recorded while it ran) — never by name.

@@ -2,7 +2,7 @@
 
 One JupyterLab server serves a temporary COPY of the course (release built and released with real nbgrader, so
 the gradebook and the exchange are populated) and a solved copy of the kNN notebook; Debian's chromium drives it.
-Facts followed: ../shared/notes/browser-testing.md. On failure a screenshot is saved to a temporary folder named
+Facts followed: docs/notes/browser-testing.md. On failure a screenshot is saved to a temporary folder named
 in the message.
 """
 
