@@ -131,3 +131,50 @@ def test_missing_manifest_says_what_it_is(tmp_path):
     """Without assignments.toml, load raises RegistryError saying what the file holds."""
     with pytest.raises(registry.RegistryError, match="lists the assignments"):
         registry.load(tmp_path)
+
+
+A4 = '''
+[a4_nets]
+topics = "a later assignment that builds on earlier ones"
+
+[[a4_nets.notebooks]]
+file = "nets.ipynb"
+exercises = [
+  { id = "knn.new_helper_of_a4", visible = 1, hidden = 1, uses = ["linear.softmax_loss_vectorized", "knn.compute_distances_no_loops"] },
+  { id = "knn.second_of_a4", visible = 1, hidden = 1, uses = ["knn.new_helper_of_a4"] },
+]
+'''
+
+
+def test_provided_module_holds_exactly_the_earlier_exercises_used(course_copy):
+    """A later assignment's provided.py holds the reference code of the EARLIER exercises it uses (not its own), and
+    that code computes what solutions/ computes."""
+    import numpy as np
+
+    from solutions import knn, linear
+
+    (course_copy / registry.MANIFEST).write_text((course_copy / registry.MANIFEST).read_text() + A4)
+    assert registry.provided_ids("a4_nets", course_copy) == ["knn.compute_distances_no_loops",
+                                                             "linear.softmax_loss_vectorized"]
+    problems = registry.sync(course_copy)
+    assert "source/a4_nets/provided.py: stale" in problems
+    path = course_copy / "source" / "a4_nets" / registry.PROVIDED
+    namespace: dict = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    defined = {k for k, v in namespace.items() if callable(v) and getattr(v, "__module__", None) is None}
+    assert defined == {"compute_distances_no_loops", "softmax_loss_vectorized"}
+    rng = np.random.default_rng(0)
+    A, B = rng.normal(size=(4, 3)), rng.normal(size=(5, 3))
+    np.testing.assert_allclose(namespace["compute_distances_no_loops"](A, B), knn.compute_distances_no_loops(A, B),
+                               rtol=1e-12, atol=1e-12)
+    W, X, y = rng.normal(size=(3, 4)), rng.normal(size=(6, 3)), rng.integers(0, 4, size=6)
+    got, want = namespace["softmax_loss_vectorized"](W, X, y, 0.1), linear.softmax_loss_vectorized(W, X, y, 0.1)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-12, atol=1e-15)
+    assert registry.provided_source("a1_knn", course_copy) is None  # the first assignments use nothing earlier
+
+
+def test_no_committed_assignment_ships_a_provided_module_it_does_not_need():
+    """source/<a>/provided.py exists exactly for the assignments that use earlier exercises."""
+    for a in registry.load():
+        assert (ROOT / "source" / a / registry.PROVIDED).is_file() == bool(registry.provided_ids(a))
