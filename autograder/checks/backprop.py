@@ -1,9 +1,13 @@
 """Hidden checks of a3_backprop part 1 (exercise ids ``backprop.*``) vs `solutions.backprop`.
 
-Grading-time inputs: gates on random shapes (scalars included) with ties for max; the small graph with
-ties z == w; the ReLU layer and the exam network on many draws of random sizes and scales — pre-activations
-from ~1e-3 up to the hundreds of both signs, and EXACT zeros (zero rows of W), where the derivative takes the
-x <= 0 branch; alphas above 1 for PReLU and every ELU alpha in [0, 3].
+Every check is a `battery`: the same case types for every student (values drawn per student), together covering
+every failure mode the notebook teaches — gates: a number, a vector, a matrix, ties x == y (max routes a tie to
+y), an upstream gradient df far from 1; the small graph: z > w, z < w and a tie z == w; the ReLU layer:
+pre-activations of both signs (M != D), a square W (M == D) and a pre-activation of EXACTLY 0 (the x <= 0 branch);
+the exam graph: n > m and n < m; the exam network: alpha_PReLU in (0, 1), alpha_PReLU > 1 (the max shorthand),
+alpha_ELU >= 1 with q3 of both signs (ELU's max shorthand), pre-activations in the hundreds (e^q3 beyond float
+range), and exact zeros in q1 and in q3 (zero rows of W1 / W2). tests/test_fair_backprop.py replays one known bug
+per failure mode over 50 students: caught in every draw.
 
 Also here: ``expected_values()``, the builder of course/expected/backprop.json (see autograder/expected.py).
 """
@@ -12,13 +16,14 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograder.hidden import HiddenCheck, hidden
+from autograder.hidden import battery, hidden
 from course.checks import backprop as visible
 from course.checks.core import assert_close
 from course.checks.layers import call, unpack_pair
 
 GATES = ("add_gate", "mult_gate", "max_gate")
 EXAM_ARGS = ("x", "y", "W1", "W2", "W3", "alpha_prelu", "alpha_elu")
+Schema = dict[str, tuple[tuple[int, ...], str]]
 
 
 def _atol(*arrays: np.ndarray) -> float:
@@ -26,123 +31,165 @@ def _atol(*arrays: np.ndarray) -> float:
     return 1e-8 + 1e-12 * max(float(np.abs(a).max()) if np.size(a) else 0.0 for a in arrays)
 
 
+def _signed(rng: np.random.Generator, size: int, low: float, high: float) -> np.ndarray:
+    """`size` magnitudes in [low, high] with random signs, at least one of each sign when size >= 2."""
+    signs = rng.choice([-1.0, 1.0], size=size)
+    if size >= 2:
+        signs[:2] = 1.0, -1.0
+        signs = rng.permutation(signs)
+    return signs * rng.uniform(low, high, size=size)
+
+
 # ---- gates ----------------------------------------------------------------------------------------------
-def _gate_inputs(rng: np.random.Generator) -> dict[str, Any]:
-    """Three cases: a scalar, a vector and a matrix; about a third of the entries are ties x == y."""
-    cases = []
-    for shape in ((), (int(rng.integers(2, 9)),), tuple(int(s) for s in rng.integers(1, 5, size=2))):
-        x = rng.normal(size=shape) * 10.0 ** rng.uniform(-1, 2)
-        y = rng.normal(size=shape) * 10.0 ** rng.uniform(-1, 2)
-        ties = rng.random(shape) < 0.35
-        y = np.where(ties, x, y)
-        cases.append({"x": x, "y": y, "df": rng.normal(size=shape)})
-    return {"cases": cases}
+def _gate_case(rng: np.random.Generator, shape: tuple[int, ...], ties: bool = False) -> dict[str, Any]:
+    """x, y of `shape` (scales 0.1 .. 100; x != y by at least 1e-3 of the scale unless a tie), df with every
+    |entry| in [0.1, 3] (far from 0 and from 1 as a whole: a missing df shows)."""
+    scale = 10.0 ** rng.uniform(-1, 2)
+    x = rng.normal(size=shape) * scale
+    y = x + _signed(rng, int(np.prod(shape)), 1e-3 * scale, 2 * scale).reshape(shape)
+    if ties:
+        tie = rng.random(shape) < 0.35
+        tie.flat[:2] = True
+        y = np.where(tie, x, y)
+    df = _signed(rng, int(np.prod(shape)), 0.1, 3.0).reshape(shape)
+    return {"x": x, "y": y, "df": df}
 
 
-def _gate_schema(inputs: dict[str, Any]) -> dict[str, tuple[tuple[int, ...], str]]:
-    out = {}
-    for k, case in enumerate(inputs["cases"]):
-        out[f"dx{k}"] = (np.shape(case["x"]), "float")
-        out[f"dy{k}"] = (np.shape(case["x"]), "float")
-    return out
+GATE_CASES = {
+    "numbers (Python floats)": lambda rng: _gate_case(rng, ()),
+    "a vector": lambda rng: _gate_case(rng, (int(rng.integers(2, 9)),)),
+    "a matrix": lambda rng: _gate_case(rng, (int(rng.integers(2, 5)), int(rng.integers(2, 5)))),
+    "ties x == y": lambda rng: _gate_case(rng, (int(rng.integers(4, 10)),), ties=True),
+}
+
+
+def _gate_schema(case: dict[str, Any]) -> Schema:
+    return {"dx": (np.shape(case["x"]), "float"), "dy": (np.shape(case["x"]), "float")}
 
 
 def _gate_run(gate: str) -> Callable[..., dict[str, Any]]:
-    def run(inputs: dict[str, Any], fn: Callable[..., Any]) -> dict[str, Any]:
-        raw = {}
-        for k, case in enumerate(inputs["cases"]):
-            args = [case[v] if np.ndim(case[v]) else float(case[v]) for v in ("x", "y", "df")]
-            raw[f"dx{k}"], raw[f"dy{k}"] = unpack_pair(gate, call(fn, *args).value, "(dx, dy)")
-        return raw
+    def run(case: dict[str, Any], fn: Callable[..., Any]) -> dict[str, Any]:
+        args = [case[v] if np.ndim(case[v]) else float(case[v]) for v in ("x", "y", "df")]
+        dx, dy = unpack_pair(gate, call(fn, *args).value, "(dx, dy)")
+        return {"dx": dx, "dy": dy}
 
     run.__name__ = f"run_{gate}"
     return run
 
 
 def _gate_judge(gate: str) -> Callable[[dict[str, Any], dict[str, np.ndarray]], None]:
-    def judge(inputs: dict[str, Any], outputs: dict[str, np.ndarray]) -> None:
+    def judge(case: dict[str, Any], outputs: dict[str, np.ndarray]) -> None:
         from solutions import backprop
 
-        for k, case in enumerate(inputs["cases"]):
-            dx, dy = getattr(backprop, gate)(case["x"], case["y"], case["df"])
-            hints = [(lambda g, e: gate == "max_gate", "ties x == y send the whole gradient to y (1(x > y) = 0)")]
-            label = f"{gate} on hidden input {k} (shape {np.shape(case['x'])})"
-            assert_close(f"{label} dx", outputs[f"dx{k}"], np.asarray(dx, dtype=float), hints=hints)
-            assert_close(f"{label} dy", outputs[f"dy{k}"], np.asarray(dy, dtype=float), hints=hints)
+        x, y, df = case["x"], case["y"], case["df"]
+        dx, dy = getattr(backprop, gate)(x, y, df)
+        ties = np.asarray(x == y)
+        tie_hint = (lambda g, e: ties.any() and np.allclose(g[~ties], e[~ties]),
+                    "ties x == y send the whole gradient to y (1(x > y) = 0): use x > y for dx and x <= y for dy")
+        hints_x, hints_y = {
+            "add_gate": ([(lambda g, e: np.allclose(g, 1.0), "the add gate passes the upstream gradient df on, not "
+                                                             "the local derivative 1: multiply by df")],) * 2,
+            "mult_gate": ([(lambda g, e: np.allclose(g, df * x), "the multiply gate SWITCHES: dx = df * y")],
+                          [(lambda g, e: np.allclose(g, df * y), "the multiply gate SWITCHES: dy = df * x")]),
+            "max_gate": ([tie_hint, (lambda g, e: np.allclose(g, 1.0 * (x > y)), "multiply the indicator by df")],
+                         [tie_hint, (lambda g, e: np.allclose(g, 1.0 * (x <= y)), "multiply the indicator by df")]),
+        }[gate]
+        label = f"{gate} on hidden input of shape {np.shape(x)}"
+        assert_close(f"{label}: dx", outputs["dx"], np.asarray(dx, dtype=float), hints=hints_x)
+        assert_close(f"{label}: dy", outputs["dy"], np.asarray(dy, dtype=float), hints=hints_y)
 
+    judge.__name__ = f"judge_{gate}"
     return judge
 
 
-for _gate in GATES:
-    hidden(HiddenCheck(f"backprop.{_gate}", _gate_inputs, _gate_run(_gate), _gate_schema, _gate_judge(_gate)))
+hidden(battery("backprop.add_gate", GATE_CASES, _gate_run("add_gate"), _gate_schema, _gate_judge("add_gate")))
+hidden(battery("backprop.mult_gate", GATE_CASES, _gate_run("mult_gate"), _gate_schema, _gate_judge("mult_gate")))
+hidden(battery("backprop.max_gate", GATE_CASES, _gate_run("max_gate"), _gate_schema, _gate_judge("max_gate")))
 
 
 # ---- the small graph ------------------------------------------------------------------------------------
-def _small_graph_inputs(rng: np.random.Generator) -> dict[str, Any]:
-    """Eight scalar draws (x, y, z, w); draws 0 and 1 have ties z == w, draw 2 is all integers."""
-    draws = []
-    for k in range(8):
-        v = rng.normal(size=4) * 10.0 ** rng.uniform(-1, 1.5)
-        if k == 2:
-            v = np.round(v) + 1.0
-        if k < 2:
-            v[3] = v[2]
-        draws.append(tuple(float(t) for t in v))
-    return {"draws": draws}
+def _small_graph_case(order: str) -> Callable[[np.random.Generator], dict[str, Any]]:
+    """One draw (x, y, z, w) with z > w, z < w or z == w; q = x + y, m = max(z, w) and f = q m are at least 0.1
+    from 0 and from 1 (so a gradient that starts from f, or skips a switch, shows), |z - w| >= 0.1 off ties."""
+
+    def make(rng: np.random.Generator) -> dict[str, Any]:
+        while True:
+            x, y, z, w = (float(v) for v in rng.normal(size=4) * 10.0 ** rng.uniform(-0.5, 1.5))
+            if order == "tie":
+                w = z
+            elif (z > w) != (order == "z > w"):
+                z, w = w, z
+            q, m = x + y, max(z, w)
+            far = [abs(v) >= 0.1 and abs(v - 1) >= 0.1 for v in (q, m, q * m)]
+            if all(far) and (order == "tie" or abs(z - w) >= 0.1):
+                return {"draw": np.array([x, y, z, w])}
+
+    return make
 
 
-def _small_graph_schema(inputs: dict[str, Any]) -> dict[str, tuple[tuple[int, ...], str]]:
-    K = len(inputs["draws"])
-    return {"f": ((K,), "float"), "grads": ((K, 4), "float")}
+SMALL_GRAPH_CASES = {"z > w": _small_graph_case("z > w"), "z < w": _small_graph_case("z < w"),
+                     "a tie z == w": _small_graph_case("tie")}
 
 
-def _small_graph_run(inputs: dict[str, Any], fn: Callable[..., Any]) -> dict[str, Any]:
+def _small_graph_schema(case: dict[str, Any]) -> Schema:
+    return {"f": ((), "float"), "grads": ((4,), "float")}
+
+
+def _small_graph_run(case: dict[str, Any], fn: Callable[..., Any]) -> dict[str, Any]:
     # stand-in gates (one-sided differences; no reference code in the kernel): only the chaining is graded
     gates = {g: visible.TIE_AWARE_GATES[g] for g in GATES}
-    fs, grads = [], []
-    for draw in inputs["draws"]:
-        _, f, g = visible.run_small_graph(fn, draw, gates)
-        fs.append(visible.as_array("f", f, ()))
-        grads.append(g)
-    return {"f": np.array(fs, dtype=float), "grads": np.array(grads, dtype=float)}
+    _, f, grads = visible.run_small_graph(fn, tuple(float(v) for v in case["draw"]), gates)
+    return {"f": visible.as_array("f", f, ()), "grads": np.array(grads, dtype=float)}
 
 
-def _small_graph_judge(inputs: dict[str, Any], outputs: dict[str, np.ndarray]) -> None:
+def _small_graph_judge(case: dict[str, Any], outputs: dict[str, np.ndarray]) -> None:
     from solutions import backprop
 
-    want = [backprop.small_graph_backward(*d) for d in inputs["draws"]]
-    assert_close("small_graph_backward f on hidden draws", outputs["f"], np.array([float(w[0]) for w in want]))
-    assert_close("small_graph_backward (dx, dy, dz, dw) on hidden draws", outputs["grads"],
-                 np.array([[float(g) for g in w[1]] for w in want]),
-                 hints=[(lambda g, e: np.allclose(g[2:], e[2:]), "rows 0 and 1 are ties z == w: the max gate sends "
-                                                                 "the gradient to w")])
+    x, y, z, w = (float(v) for v in case["draw"])
+    f, grads = backprop.small_graph_backward(x, y, z, w)
+    assert_close(f"small_graph_backward{(x, y, z, w)} f", outputs["f"], np.array(float(f)),
+                 hints=[(lambda g, e: np.isclose(g, (x + y) * min(z, w)), "f uses the max of z and w")])
+    want = np.array([float(v) for v in grads])
+    assert_close(f"small_graph_backward{(x, y, z, w)} (dx, dy, dz, dw)", outputs["grads"], want, hints=[
+        (lambda g, e: z == w and np.allclose(g[:2], e[:2]), "a tie z == w: the max gate sends the gradient to w — "
+                                                            "call max_gate(z, w, dm), which routes ties to its y"),
+        (lambda g, e: np.allclose(g[[0, 1, 3, 2]], e), "dz and dw are swapped: max routes dm to the LARGER of z and w"),
+        (lambda g, e: np.allclose(g[:2], e[:2]), "dz, dw: the max gate's upstream gradient is dm = df * q (the mult "
+                                                 "gate switches), with q = x + y"),
+        (lambda g, e: np.allclose(g[2:], e[2:]), "dx, dy: the add gate distributes dq = df * max(z, w)")])
 
 
-hidden(HiddenCheck("backprop.small_graph_backward", _small_graph_inputs, _small_graph_run, _small_graph_schema,
-                   _small_graph_judge))
+hidden(battery("backprop.small_graph_backward", SMALL_GRAPH_CASES, _small_graph_run, _small_graph_schema,
+               _small_graph_judge))
 
 
 # ---- the ReLU layer with squared loss -------------------------------------------------------------------
-def _relu_layer_inputs(rng: np.random.Generator) -> dict[str, Any]:
-    """Five draws, M, D in 1..7, scales 0.1 to 100; draw 0 has a unit with pre-activation exactly 0."""
-    draws = []
-    for k in range(5):
-        M, D = int(rng.integers(1, 8)), int(rng.integers(1, 8))
+def _relu_layer_case(square: bool = False, zero: bool = False) -> Callable[[np.random.Generator], dict[str, Any]]:
+    """W (M, D) of scale s (0.1 .. 100), x (D,), b chosen so that q = W x + b has entries of both signs with
+    |q| in [0.1 s, 3 s] (or, for `zero`, a zero row of W and b, so q_0 is EXACTLY 0), z with |z| in [0.1 s, 3 s]."""
+
+    def make(rng: np.random.Generator) -> dict[str, Any]:
+        M = int(rng.integers(2, 7))
+        D = M if square else int(rng.choice([v for v in range(1, 8) if v != M]))
         s = 10.0 ** rng.uniform(-1, 2)
-        W, b = s * rng.normal(size=(M, D)), s * rng.normal(size=M)
-        if k == 0:
-            W[0], b[0] = 0.0, 0.0
-        draws.append({"W": W, "b": b, "x": rng.normal(size=D), "z": s * rng.normal(size=M)})
-    return {"draws": draws}
+        W, x = s * rng.normal(size=(M, D)), rng.normal(size=D)
+        q = _signed(rng, M, 0.1 * s, 3 * s)
+        b = q - W @ x
+        if zero:
+            k = int(rng.integers(M))
+            W[k], b[k] = 0.0, 0.0
+        return {"W": W, "b": b, "x": x, "z": _signed(rng, M, 0.1 * s, 3 * s)}
+
+    return make
 
 
-def _relu_layer_schema(inputs: dict[str, Any]) -> dict[str, tuple[tuple[int, ...], str]]:
-    out: dict[str, tuple[tuple[int, ...], str]] = {}
-    for k, d in enumerate(inputs["draws"]):
-        out[f"loss{k}"] = ((), "float")
-        for name in ("W", "b", "x"):
-            out[f"d{name}{k}"] = (d[name].shape, "float")
-    return out
+RELU_LAYER_CASES = {"pre-activations of both signs (M != D)": _relu_layer_case(),
+                    "a square W (M == D)": _relu_layer_case(square=True),
+                    "a pre-activation of exactly 0": _relu_layer_case(zero=True)}
+
+
+def _relu_layer_schema(case: dict[str, Any]) -> Schema:
+    return {"loss": ((), "float"), **{f"d{name}": (case[name].shape, "float") for name in ("W", "b", "x")}}
 
 
 def _grads_of(name: str, value: Any, keys: tuple[str, ...]) -> tuple[Any, dict[str, Any]]:
@@ -152,45 +199,54 @@ def _grads_of(name: str, value: Any, keys: tuple[str, ...]) -> tuple[Any, dict[s
     return loss, grads
 
 
-def _relu_layer_run(inputs: dict[str, Any], fn: Callable[..., Any]) -> dict[str, Any]:
-    raw: dict[str, Any] = {}
-    for k, d in enumerate(inputs["draws"]):
-        loss, grads = _grads_of("relu_layer_squared_loss", call(fn, d["W"], d["b"], d["x"], d["z"]).value,
-                                ("W", "b", "x"))
-        raw[f"loss{k}"] = loss
-        for name in ("W", "b", "x"):
-            raw[f"d{name}{k}"] = grads[name]
-    return raw
+def _relu_layer_run(case: dict[str, Any], fn: Callable[..., Any]) -> dict[str, Any]:
+    loss, grads = _grads_of("relu_layer_squared_loss", call(fn, case["W"], case["b"], case["x"], case["z"]).value,
+                            ("W", "b", "x"))
+    return {"loss": loss, **{f"d{name}": grads[name] for name in ("W", "b", "x")}}
 
 
-def _relu_layer_judge(inputs: dict[str, Any], outputs: dict[str, np.ndarray]) -> None:
+def _relu_layer_judge(case: dict[str, Any], outputs: dict[str, np.ndarray]) -> None:
     from solutions import backprop
 
-    for k, d in enumerate(inputs["draws"]):
-        loss, grads = backprop.relu_layer_squared_loss(d["W"], d["b"], d["x"], d["z"])
-        label = f"relu_layer_squared_loss on hidden draw {k} (M={d['b'].size}, D={d['x'].size})"
-        zero = [(lambda g, e: k == 0, "one unit has pre-activation exactly 0: ReLU'(0) = 0 (use q > 0)")]
-        assert_close(f"{label} loss", outputs[f"loss{k}"], np.array(loss), atol=_atol(np.array(loss)))
-        for name in ("W", "b", "x"):
-            assert_close(f"{label} d{name}", outputs[f"d{name}{k}"], grads[name], atol=_atol(grads[name]),
-                         hints=zero + [(lambda g, e: np.allclose(g, e / 2), "grad_h l = 2 (h - z)")])
+    W, b, x, z = case["W"], case["b"], case["x"], case["z"]
+    loss, grads = backprop.relu_layer_squared_loss(W, b, x, z)
+    q = W @ x + b
+    label = f"relu_layer_squared_loss on hidden input (M={b.size}, D={x.size})"
+    assert_close(f"{label} loss", outputs["loss"], np.array(loss), atol=_atol(np.array(loss)), hints=[
+        (lambda g, e: np.isclose(g, 0.5 * e), "l = ||h - z||^2 is the plain sum of squares (no 1/2)"),
+        (lambda g, e: np.isclose(g, np.sqrt(e)), "l is the SQUARED norm ||h - z||^2")])
+    hints = [(lambda g, e: np.allclose(g, e / 2), "grad_h l = 2 (h - z)"),
+             (lambda g, e: np.allclose(g, -e), "the gradient has the wrong sign: grad_h l = 2 (h - z)")]
+    if np.any(q == 0):
+        hints.append((lambda g, e: True, "a unit has pre-activation exactly 0 here: ReLU'(0) = 0 (use q > 0)"))
+    hints.append((lambda g, e: True, "through the ReLU take the Hadamard product with 1(q > 0), q = W x + b; then "
+                                     "dW = dq x^T (np.outer(dq, x)), db = dq, dx = W^T dq"))
+    for name in ("W", "b", "x"):
+        assert_close(f"{label} d{name}", outputs[f"d{name}"], grads[name], atol=_atol(grads[name]), hints=hints)
 
 
-hidden(HiddenCheck("backprop.relu_layer_squared_loss", _relu_layer_inputs, _relu_layer_run, _relu_layer_schema,
-                   _relu_layer_judge))
+hidden(battery("backprop.relu_layer_squared_loss", RELU_LAYER_CASES, _relu_layer_run, _relu_layer_schema,
+               _relu_layer_judge))
 
 
 # ---- the exam graph -------------------------------------------------------------------------------------
-def _graph_inputs(rng: np.random.Generator) -> dict[str, Any]:
-    n = int(rng.integers(2, 40))
-    m = int(rng.choice([v for v in range(1, 40) if v != n]))
-    return {"n": n, "m": m}
-
-
 NAMES = visible.EXAM_NODES + visible.EXAM_INPUTS
 
 
-def _graph_schema(inputs: dict[str, Any]) -> dict[str, tuple[tuple[int, ...], str]]:
+def _more_inputs_than_outputs(rng: np.random.Generator) -> dict[str, Any]:
+    n = int(rng.integers(2, 40))
+    return {"n": n, "m": int(rng.integers(1, n))}
+
+
+def _fewer_inputs_than_outputs(rng: np.random.Generator) -> dict[str, Any]:
+    n = int(rng.integers(1, 39))
+    return {"n": n, "m": int(rng.integers(n + 1, 40))}
+
+
+EXAM_GRAPH_CASES = {"n > m": _more_inputs_than_outputs, "n < m": _fewer_inputs_than_outputs}
+
+
+def _graph_schema(case: dict[str, Any]) -> Schema:
     K = len(visible.EXAM_NODES)
     return {"ops": ((K,), "int"), "parents": ((K, 2), "int"), "shapes": ((K, 2), "int")}
 
@@ -211,15 +267,15 @@ def encode_graph(graph: dict[str, dict[str, Any]]) -> dict[str, np.ndarray]:
     return {"ops": np.array(ops), "parents": np.array(parents), "shapes": np.array(shapes)}
 
 
-def _graph_run(inputs: dict[str, Any], fn: Callable[..., Any]) -> dict[str, Any]:
-    n, m = inputs["n"], inputs["m"]
+def _graph_run(case: dict[str, Any], fn: Callable[..., Any]) -> dict[str, Any]:
+    n, m = case["n"], case["m"]
     return encode_graph(visible.graph_fields(f"exam_graph({n}, {m})", call(fn, n, m).value))
 
 
-def _graph_judge(inputs: dict[str, Any], outputs: dict[str, np.ndarray]) -> None:
+def _graph_judge(case: dict[str, Any], outputs: dict[str, np.ndarray]) -> None:
     from solutions import backprop
 
-    n, m = inputs["n"], inputs["m"]
+    n, m = case["n"], case["m"]
     want = encode_graph(backprop.exam_graph(n, m))
     for i, node in enumerate(visible.EXAM_NODES):
         for field in ("ops", "parents", "shapes"):
@@ -229,72 +285,92 @@ def _graph_judge(inputs: dict[str, Any], outputs: dict[str, np.ndarray]) -> None
                                      + visible.FIELD_HINTS[key].format(node=node, n=n, m=m))
 
 
-hidden(HiddenCheck("backprop.exam_graph", _graph_inputs, _graph_run, _graph_schema, _graph_judge))
+hidden(battery("backprop.exam_graph", EXAM_GRAPH_CASES, _graph_run, _graph_schema, _graph_judge))
 
 
 # ---- the exam network -----------------------------------------------------------------------------------
-def _three_layer_inputs(rng: np.random.Generator) -> dict[str, Any]:
-    """Eight draws: n in 1..6, m in 1..5; weight scales 0.3 to 300 (pre-activations up to ~1e5 of both signs);
-    alpha_prelu in [-0.5, 3] (above 1 in half of them), alpha_elu in {0, 0.5, 1, 2, U(0, 3)}; draws 0 and 1 have
-    a zero row in W1 / W2, making q1 / q3 exactly 0 there."""
-    draws = []
-    scales = [1.0, 1.0, 0.3, 3.0, 10.0, 50.0, 300.0, float(10 ** rng.uniform(-0.5, 2.5))]
-    elu_alphas = [1.0, 2.0, 0.0, 0.5, 1.0, 2.0, float(rng.uniform(0, 3)), float(rng.uniform(0, 3))]
-    for k in range(8):
-        n, m = int(rng.integers(1, 7)), int(rng.integers(1, 6))
-        s = scales[k]
-        d = {"x": rng.normal(size=n), "y": rng.normal(size=m) * max(1.0, s), "W1": s * rng.normal(size=(n, n)),
-             "W2": s * rng.normal(size=(n, n)), "W3": rng.normal(size=(m, n)) / np.sqrt(n),
-             "alpha_prelu": float(rng.uniform(1.1, 3.0) if k % 2 else rng.uniform(-0.5, 1.0)),
-             "alpha_elu": elu_alphas[k]}
-        if k == 0:
-            d["W1"][0] = 0.0
-        if k == 1:
-            d["W2"][-1] = 0.0
-        draws.append(d)
-    return {"draws": draws}
+def _steer(rng: np.random.Generator, scale: float, v: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """A random (len(target), len(v)) matrix W of `scale`, corrected by a rank-one term so that W v = target."""
+    W = scale * rng.normal(size=(len(target), len(v)))
+    return W + np.outer(target - W @ v, v) / (v @ v)
 
 
-def _three_layer_schema(inputs: dict[str, Any]) -> dict[str, tuple[tuple[int, ...], str]]:
-    out: dict[str, tuple[tuple[int, ...], str]] = {}
-    for k, d in enumerate(inputs["draws"]):
-        out[f"L{k}"] = ((), "float")
-        for name in ("W1", "W2", "W3"):
-            out[f"d{name}_{k}"] = (d[name].shape, "float")
-    return out
+def _exam_case(alpha_prelu: tuple[float, float], alpha_elu: tuple[float, float], q1: tuple[float, float] = (0.2, 3.0),
+               q3: tuple[float, float] = (0.2, 3.0), zero: str = "",
+               beyond_exp: bool = False) -> Callable[[np.random.Generator], dict[str, Any]]:
+    """n in 3..6, m in 1..5 with m != n; W1 and W2 steered so that q1 = W1 x and q3 = W2 q2 have entries of both
+    signs with magnitudes in the given ranges (`zero`: a zero row of W1 or W2 makes q1 or q3 EXACTLY 0 there;
+    `beyond_exp`: one q3 in 800 .. 2000, beyond e^q's float range); alphas uniform in the given ranges."""
+
+    def make(rng: np.random.Generator) -> dict[str, Any]:
+        n = int(rng.integers(3, 7))
+        m = int(rng.choice([v for v in range(1, 6) if v != n]))
+        a_p, a_e = float(rng.uniform(*alpha_prelu)), float(rng.uniform(*alpha_elu))
+        x = _signed(rng, n, 0.2, 2.0)
+        W1 = _steer(rng, 1.0, x, _signed(rng, n, *q1))
+        if zero == "q1":
+            W1[int(rng.integers(n))] = 0.0
+        h1 = W1 @ x
+        q2 = np.where(h1 > 0, h1, a_p * h1)
+        target = _signed(rng, n, *q3)
+        if beyond_exp:
+            target[int(np.argmax(target))] = rng.uniform(800, 2000)
+        W2 = _steer(rng, 1.0, q2, target)
+        if zero == "q3":
+            W2[int(rng.integers(n))] = 0.0
+        W3 = rng.normal(size=(m, n)) / np.sqrt(n)
+        y = rng.normal(size=m) * max(1.0, float(np.abs(target).max()) / 10)
+        return {"x": x, "y": y, "W1": W1, "W2": W2, "W3": W3, "alpha_prelu": a_p, "alpha_elu": a_e}
+
+    return make
 
 
-def _three_layer_run(inputs: dict[str, Any], fn: Callable[..., Any]) -> dict[str, Any]:
-    raw: dict[str, Any] = {}
-    for k, d in enumerate(inputs["draws"]):
-        L, grads = _grads_of("three_layer_prelu_elu", call(fn, *[d[a] for a in EXAM_ARGS]).value, ("W1", "W2", "W3"))
-        raw[f"L{k}"] = L
-        for name in ("W1", "W2", "W3"):
-            raw[f"d{name}_{k}"] = grads[name]
-    return raw
+EXAM_CASES = {
+    "alpha_PReLU in (0, 1), pre-activations of both signs": _exam_case((0.1, 0.9), (0.2, 0.9)),
+    "alpha_PReLU > 1": _exam_case((1.5, 3.0), (0.2, 2.0)),
+    "alpha_ELU >= 1, q3 of both signs": _exam_case((0.1, 0.9), (1.0, 3.0)),
+    "pre-activations in the hundreds (e^q3 beyond float range)": _exam_case((0.1, 0.9), (0.5, 2.0), q1=(10.0, 300.0),
+                                                                           q3=(1.0, 1000.0), beyond_exp=True),
+    "q1 exactly 0 (a zero row of W1)": _exam_case((0.1, 0.6), (0.2, 0.9), zero="q1"),
+    "q3 exactly 0 (a zero row of W2)": _exam_case((0.1, 0.9), (1.5, 3.0), zero="q3"),
+}
 
 
-def _three_layer_judge(inputs: dict[str, Any], outputs: dict[str, np.ndarray]) -> None:
+def _three_layer_schema(case: dict[str, Any]) -> Schema:
+    return {"L": ((), "float"), **{f"d{name}": (case[name].shape, "float") for name in ("W1", "W2", "W3")}}
+
+
+def _three_layer_run(case: dict[str, Any], fn: Callable[..., Any]) -> dict[str, Any]:
+    L, grads = _grads_of("three_layer_prelu_elu", call(fn, *[case[a] for a in EXAM_ARGS]).value, ("W1", "W2", "W3"))
+    return {"L": L, **{f"d{name}": grads[name] for name in ("W1", "W2", "W3")}}
+
+
+def _three_layer_judge(case: dict[str, Any], outputs: dict[str, np.ndarray]) -> None:
     from solutions import backprop
 
-    for k, d in enumerate(inputs["draws"]):
-        L, grads = backprop.three_layer_prelu_elu(*[d[a] for a in EXAM_ARGS])
-        label = (f"three_layer_prelu_elu on hidden draw {k} (n={d['x'].size}, m={d['y'].size}, "
-                 f"|W1| up to {np.abs(d['W1']).max():.3g}, alpha_prelu={d['alpha_prelu']:.3g}, "
-                 f"alpha_elu={d['alpha_elu']:.3g})")
-        hints = visible.three_layer_hints(d, "the value") + [
-            (lambda g, e: k < 2, "a zero row of W1 (draw 0) or W2 (draw 1) makes q1 or q3 exactly 0: there "
-                                 "PReLU'(0) = alpha_prelu and ELU'(0) = alpha_elu (the x <= 0 branch)"),
-            (lambda g, e: d["alpha_prelu"] > 1, "alpha_prelu > 1 here: PReLU(q) = q if q > 0 else alpha q "
-                                                "(max(alpha q, q) is wrong for alpha > 1)")]
-        assert_close(f"{label}: L", outputs[f"L{k}"], np.array(L), atol=_atol(np.array(L)), hints=hints)
-        for name in ("W3", "W2", "W1"):
-            assert_close(f"{label}: d{name}", outputs[f"d{name}_{k}"], grads[name], atol=_atol(grads[name]),
-                         hints=hints)
+    L, grads = backprop.three_layer_prelu_elu(*[case[a] for a in EXAM_ARGS])
+    q1 = case["W1"] @ case["x"]
+    q3 = case["W2"] @ np.where(q1 > 0, q1, case["alpha_prelu"] * q1)
+    label = (f"three_layer_prelu_elu on hidden input (n={case['x'].size}, m={case['y'].size}, "
+             f"|q1| up to {np.abs(q1).max():.3g}, alpha_prelu={case['alpha_prelu']:.3g}, "
+             f"alpha_elu={case['alpha_elu']:.3g})")
+    hints = visible.three_layer_hints(case, "the value")
+    if np.any(q1 == 0) or np.any(q3 == 0):
+        hints.append((lambda g, e: True, "a zero row of W1 or W2 makes q1 or q3 exactly 0 here: there PReLU'(0) = "
+                                         "alpha_prelu and ELU'(0) = alpha_elu (the x <= 0 branch: write q > 0)"))
+    if case["alpha_prelu"] > 1:
+        hints.append((lambda g, e: True, "alpha_prelu > 1 here: PReLU(q) = q if q > 0 else alpha q (max(alpha q, q) "
+                                         "is wrong for alpha > 1)"))
+    if case["alpha_elu"] >= 1:
+        hints.append((lambda g, e: True, "alpha_elu >= 1 here: ELU(q) = q if q > 0 else alpha (e^q - 1) (the max "
+                                         "shorthand is wrong for every q > 0)"))
+    assert_close(f"{label}: L", outputs["L"], np.array(L), atol=_atol(np.array(L)), hints=hints)
+    for name in ("W3", "W2", "W1"):
+        assert_close(f"{label}: d{name}", outputs[f"d{name}"], grads[name], atol=_atol(grads[name]), hints=hints)
 
 
-hidden(HiddenCheck("backprop.three_layer_prelu_elu", _three_layer_inputs, _three_layer_run, _three_layer_schema,
-                   _three_layer_judge))
+hidden(battery("backprop.three_layer_prelu_elu", EXAM_CASES, _three_layer_run, _three_layer_schema,
+               _three_layer_judge))
 
 
 # ---- the fixed expected values of the visible checks ----------------------------------------------------

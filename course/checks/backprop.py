@@ -36,8 +36,9 @@ def gate_inputs() -> dict[str, Any]:
 
 
 def small_graph_inputs() -> list[tuple[float, float, float, float]]:
-    """(x, y, z, w) draws with z != w (ties are graded by the hidden check only)."""
-    return [(-2.0, 5.0, -4.0, 2.0), (1.0, 2.0, 3.0, -1.0), (0.5, -3.5, 2.25, 2.5), (3.0, 1.0, -1.0, -2.0)]
+    """(x, y, z, w) draws: z < w, z > w, and one tie z == w (the last; the max gate routes it to w)."""
+    return [(-2.0, 5.0, -4.0, 2.0), (1.0, 2.0, 3.0, -1.0), (0.5, -3.5, 2.25, 2.5), (3.0, 1.0, -1.0, -2.0),
+            (2.5, -0.5, 1.5, 1.5)]
 
 
 def relu_layer_inputs() -> dict[str, np.ndarray]:
@@ -163,7 +164,7 @@ def one_sided_max_gate(x: Any, y: Any, df: Any) -> tuple[Any, Any]:
     return dx, dy
 
 
-# stand-in gates for draws with ties z == w (the hidden check): exact up to rounding, no exercise code
+# stand-in gates of both small-graph checks (ties z == w included): exact up to rounding, no exercise code
 TIE_AWARE_GATES = {**NUMERICAL_GATES, "max_gate": one_sided_max_gate}
 
 
@@ -178,15 +179,18 @@ def run_small_graph(fn: Callable[..., Any], draw: tuple, gates: dict[str, Callab
 
 @visible("backprop.small_graph_backward")
 def check_small_graph_backward(small_graph_backward: Callable[..., Any]) -> None:
-    """f and (dx, dy, dz, dw) for f = (x + y) max(z, w) on fixed draws, run with numerically exact gates."""
+    """f and (dx, dy, dz, dw) for f = (x + y) max(z, w) on fixed draws (one a tie z == w), run with stand-in gates
+    that differentiate numerically (one-sided for max, so a tie goes to w)."""
     expected = load_expected("backprop")["small_graph_backward"]
     for k, draw in enumerate(small_graph_inputs()):
-        c, f, grads = run_small_graph(small_graph_backward, draw, NUMERICAL_GATES)
+        c, f, grads = run_small_graph(small_graph_backward, draw, TIE_AWARE_GATES)
         assert_close(f"small_graph_backward{draw} f", f, np.array(expected["f"][k]), call=c,
                      hints=[(lambda g, e: np.isclose(g, (draw[0] + draw[1]) * min(draw[2], draw[3])),
                              "f uses the max of z and w")])
         got, want = np.array(grads), np.array(expected["grads"][k])
         assert_close(f"small_graph_backward{draw} (dx, dy, dz, dw)", got, want, call=c, hints=[
+            (lambda g, e: draw[2] == draw[3] and np.allclose(g[:2], e[:2]),
+             "a tie z == w: the max gate sends the gradient to w — call max_gate(z, w, dm), which routes ties to y"),
             (lambda g, e: np.allclose(g[[0, 1, 3, 2]], e), "dz and dw are swapped: max routes dm to the LARGER "
                                                            "of z and w"),
             (lambda g, e: np.allclose(g[:2], e[:2]), "dz, dw: the max gate's upstream gradient is dm = df * q "
