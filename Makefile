@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # nbgrader runs `alembic` and `jupyter` from PATH: the venv's bin must come first
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: help setup demo test build lab student-wheel clean
+.PHONY: help setup demo test build lab student-wheel doctor clean
 
 help:
 	@echo "make demo           set up, then build the release and grade a sample class (the main job)"
@@ -15,6 +15,7 @@ help:
 	@echo "make build          regenerate release/ from source/ with nbgrader"
 	@echo "make lab            open the course in JupyterLab, with nbgrader's formgrader, assignment list, validate"
 	@echo "make student-wheel  build dist/nndl_course_student-*.whl (the course package only)"
+	@echo "make doctor         which isolation layers grading has on this machine (bubblewrap, root/user namespaces)"
 	@echo "make clean          remove grading state (.grading/) and build artefacts"
 
 setup: $(VENV)/.installed
@@ -33,6 +34,9 @@ test: setup
 
 build: setup
 	$(RUN) $(BIN)/nndl-course build
+
+doctor: setup
+	$(RUN) $(BIN)/nndl-course doctor
 
 # The server runs here, so nbgrader's extensions read ./nbgrader_config.py (which creates .grading/exchange).
 lab: setup

@@ -209,6 +209,20 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Which isolation layers grading has on this machine; exit 1 if student code cannot be isolated."""
+    from autograder.sandbox import isolation_problem, layers
+
+    for layer in layers():
+        print(f"{'active ' if layer.active else 'missing'}  {layer.name:<29} {layer.why}")
+    problem = isolation_problem()
+    if problem:
+        print(f"\ngrading cannot be isolated here: {problem}")
+        return 1
+    print("\ngrading is isolated on this machine")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from autograder.build import build
     from autograder.demo import ASSIGNMENT, CLASS, write_class
@@ -273,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_export)
     p = sub.add_parser("status", help="assignments, release state and graded students")
     p.set_defaults(func=cmd_status)
+    p = sub.add_parser("doctor", help="which isolation layers grading has on this machine (exit 1: none)")
+    p.set_defaults(func=cmd_doctor)
     p = sub.add_parser("demo", help="build, grade a sample class, write feedback and the CSV")
     p.add_argument("--timeout", type=float, default=20, help="seconds per cell (default 20)")
     p.add_argument("--check-timeout", type=float, default=3, help="CPU seconds per student call in a check (default 3)")

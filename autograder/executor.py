@@ -27,6 +27,7 @@ import re
 import secrets
 import signal
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,12 +155,20 @@ def _plain_cell(cell: Any) -> Any:
 class Kernel:
     """One ipykernel process in the jail, driven over ZeroMQ ipc sockets."""
 
+    # False only for bench/grading.py's comparison with the isolation before the filesystem view (uid switch
+    # only, as root); grading always uses the view
+    use_view = True
+
     def __init__(self, env: KernelEnv, jail: sandbox.Jail, limits: sandbox.Limits, extra_env: dict[str, str]):
         self.env, self.jail, self.limits, self.extra_env = env, jail, limits, extra_env
         self.proc: subprocess.Popen | None = None
         self.client = None
         self.generation = 0
         self.exiting = False
+        self.pid: int | None = None  # the ipykernel process (host pid)
+        self.pid_ns: int | None = None  # its PID namespace (inode), None when unconfined
+        self.init_pid: int | None = None  # the view's pid 1 (host pid)
+        self.stderr: Any = None
 
     def environ(self) -> dict[str, str]:
         work = self.jail.work
@@ -202,9 +211,35 @@ class Kernel:
                 (mpl / f.name).write_bytes(f.read_bytes())
                 sandbox.give(self.jail, mpl / f.name, 0o600)
             sandbox.give(self.jail, mpl, 0o700)
-        self.proc = subprocess.Popen(self.env.command(str(conn)), cwd=self.jail.work, env=self.environ(),
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     preexec_fn=sandbox.preexec(self.jail.uid, self.limits), close_fds=True)
+        self.pid, self.pid_ns = None, None
+        argv = self.env.command(str(conn))
+        if self.jail.uid is None or not self.use_view:  # --unsafe: unconfined, as the grader's user
+            self.proc = subprocess.Popen(argv, cwd=self.jail.work, env=self.environ(), stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                         preexec_fn=sandbox.preexec(self.jail.uid, self.limits), close_fds=True)
+            self.pid = self.proc.pid
+        else:  # in its private filesystem view (bwrap): see autograder.sandbox
+            info_r, info_w = os.pipe()
+            try:
+                cmd = sandbox.view_command(argv, self.jail, self.env.read_only_paths(), self.env.python,
+                                           self.limits.nproc, info_fd=info_w)
+                self.stderr = tempfile.TemporaryFile()  # bwrap's complaints (and the kernel's stderr, size-capped)
+                self.proc = subprocess.Popen(cmd, cwd=self.jail.work, env=self.environ(), stdin=subprocess.DEVNULL,
+                                             stdout=subprocess.DEVNULL, stderr=self.stderr,
+                                             preexec_fn=sandbox.preexec(self.jail.uid, self.limits, view=True),
+                                             pass_fds=(info_w,), close_fds=True)
+                os.close(info_w)
+                info_w = -1
+                view = sandbox.read_info(info_r, timeout)
+            finally:
+                os.close(info_r)
+                if info_w >= 0:
+                    os.close(info_w)
+            self.pid_ns = view.get("pid-namespace")
+            self.init_pid = view.get("child-pid")
+            if not self.pid_ns or not self.init_pid:
+                err = self._bwrap_error()
+                raise RuntimeError(f"the sandbox did not start ({err or 'bubblewrap gave no process'})")
         client = BlockingKernelClient()
         client.load_connection_info(info)
         client.start_channels()
@@ -212,7 +247,11 @@ class Kernel:
         deadline = time.monotonic() + timeout
         while True:  # wait_for_ready, but give up as soon as the process is gone
             if self.proc.poll() is not None:
-                raise RuntimeError(f"the kernel exited during start-up (status {self.proc.returncode})")
+                err = self._bwrap_error() if self.pid_ns else ""
+                raise RuntimeError(f"the kernel exited during start-up (status {self.proc.returncode})"
+                                   + (f": {err}" if err else ""))
+            if self.pid is None:
+                self.pid = self._kernel_pid()
             try:
                 client.kernel_info()
                 reply = client.get_shell_msg(timeout=1)
@@ -222,21 +261,57 @@ class Kernel:
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError("the kernel did not start in time")
+        while self.pid is None:  # it answered, so it is there: the view's init has exactly one child
+            self.pid = self._kernel_pid()
+            if self.pid is None:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError("the kernel process could not be found in its sandbox")
+                time.sleep(0.01)
         while True:  # drain start-up iopub traffic
             try:
                 client.get_iopub_msg(timeout=0.05)
             except queue.Empty:
                 break
 
+    def _kernel_pid(self) -> int | None:
+        """The kernel's pid as the grader sees it: the child of the view's init (bwrap's reaper, pid 1 inside)."""
+        try:
+            with open(f"/proc/{self.init_pid}/task/{self.init_pid}/children") as fh:
+                kids = [int(p) for p in fh.read().split()]
+        except (OSError, ValueError):
+            return None
+        return kids[0] if len(kids) == 1 else None
+
+    def _bwrap_error(self) -> str:
+        """The last line bwrap (or the kernel) wrote to stderr."""
+        if self.stderr is None:
+            return ""
+        try:
+            self.stderr.seek(max(0, self.stderr.seek(0, os.SEEK_END) - 4096))
+            text = self.stderr.read().decode(errors="replace").strip()
+        except (OSError, ValueError):
+            return ""
+        return text.splitlines()[-1] if text else ""
+
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
     def interrupt(self) -> None:
-        if self.alive():
+        pid = self.pid or (self._kernel_pid() if self.pid_ns else None)
+        if self.alive() and pid:
             try:
-                os.kill(self.proc.pid, signal.SIGINT)
+                os.kill(pid, signal.SIGINT)
             except ProcessLookupError:
                 pass
+
+    def kill_strays(self) -> int:
+        """SIGKILL every process a cell left running besides the kernel (its PID namespace; as root also its
+        uid, e.g. the unconfined --unsafe case has neither); returns how many."""
+        keep = {p for p in (self.pid, getattr(self, "init_pid", None)) if p}
+        killed = sandbox.kill_namespace(self.pid_ns, keep) if self.pid_ns else 0
+        if self.pid:
+            killed += sandbox.kill_strays(self.jail.uid, keep=self.pid)
+        return killed
 
     def kill(self) -> None:
         if self.client is not None:
@@ -255,6 +330,10 @@ class Kernel:
             except subprocess.TimeoutExpired:
                 pass
             self.proc = None
+        if self.stderr is not None:
+            self.stderr.close()
+            self.stderr = None
+        sandbox.kill_namespace(self.pid_ns)  # normally already gone with its init
         sandbox.kill_uid(self.jail.uid)
 
     def execute(self, code: str, timeout: float) -> tuple[str, list[Any]]:
@@ -384,7 +463,7 @@ def execute(assembled: Assembled, env: KernelEnv, jail: sandbox.Jail, limits: sa
             status, _ = kernel.execute(assembled.nb.cells[idx].source, min(cell_timeout, max(remaining, 0.1)))
             if status in ("ok", "error") and kernel.exiting:
                 status = "died"
-            if kernel.alive() and sandbox.kill_strays(jail.uid, keep=kernel.proc.pid):
+            if kernel.alive() and kernel.kill_strays():
                 status = "died"  # it forks: no replay of it
             if status in ("died", "timeout"):
                 replayable.remove(idx)
@@ -438,7 +517,7 @@ def execute(assembled: Assembled, env: KernelEnv, jail: sandbox.Jail, limits: sa
                     status = "timeout-killed"
             if status in ("ok", "error") and kernel.exiting:
                 status = "died"  # exit()/quit(): the kernel is about to stop by itself
-            strays = status in ("ok", "error") and kernel.alive() and sandbox.kill_strays(jail.uid, keep=kernel.proc.pid)
+            strays = status in ("ok", "error") and kernel.alive() and kernel.kill_strays()
             cres = CellResult(idx, "timeout" if status.startswith("timeout") else status, outputs)
             if test is not None:
                 cres.evidence = collect_evidence(jail, {eid for _, eid in test.checks})

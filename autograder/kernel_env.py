@@ -49,6 +49,10 @@ class KernelEnv:
         """The kernel's argv: no site-packages of the interpreter (-S), no user site (-s), no cwd on sys.path (-P)."""
         return [str(self.python), "-S", "-s", "-P", "-m", "ipykernel_launcher", "-f", connection_file]
 
+    def read_only_paths(self) -> list[Path]:
+        """The folders a sandboxed kernel needs to see (read-only): the interpreter copy and its import path."""
+        return list(dict.fromkeys([self.python.parent.parent, *self.pythonpath]))
+
     def environ(self) -> dict[str, str]:
         """The environment variables that make this interpreter see only the kernel environment."""
         env = {"PYTHONPATH": os.pathsep.join(str(p) for p in self.pythonpath)}

@@ -21,14 +21,18 @@ Without root none of this is possible: ``isolation_problem()`` says why, and the
 told ``--unsafe`` (then kernels run as the grader's own user, with the limits that do not need root).
 """
 import ctypes
+import functools
+import json
 import os
 import resource
 import shutil
 import signal
 import stat
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 UID_BASE = 1_900_000_000  # far above any real account; numeric only (no /etc/passwd entry is created)
 # release/ and course/ are what students have anyway; the venv holds third-party code (and the editable
@@ -49,19 +53,259 @@ class Limits:
     nofile: int = 512  # RLIMIT_NOFILE
 
 
-def isolation_problem() -> str | None:
-    """None if this process can isolate student code; else why not (one sentence)."""
-    if not hasattr(os, "setuid") or not Path("/proc/self/status").exists():
-        return "isolating student code needs Linux (setuid, /proc)"
-    if os.geteuid() != 0:
-        return (f"isolating student code needs root (to run each kernel under its own unprivileged uid, "
-                f"unable to read the course's source/, solutions/ or gradebook); this process runs as uid "
-                f"{os.geteuid()}")
+INSTALL_BWRAP = ("install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap; "
+                 "Arch: pacman -S bubblewrap)")
+NO_ISOLATION_HELP = ("grade as root, or inside a Linux container or VM where you are root, or on the course's "
+                     "grading service; `--unsafe` grades without isolation")
+HOST_DIRS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")  # symlinks into /usr (merged /usr) or real folders
+HOST_FILES = ("/etc/ld.so.cache", "/etc/localtime")  # the dynamic loader's cache; the time zone
+TMP_SIZE = 256 * 2**20  # the view's private /tmp (memory-backed)
+SHM_SIZE = 64 * 2**20  # the view's /dev/shm (multiprocessing semaphores)
+# Inside the view, before the kernel: the process limit (counted per uid in the kernel's own user namespace in
+# rootless mode), then — as root — drop to the kernel's uid; then exec the kernel with the environment intact.
+LAUNCHER = ("import os, resource, sys\n"
+            "n, uid = int(sys.argv[1]), int(sys.argv[2])\n"
+            "resource.setrlimit(resource.RLIMIT_NPROC, (n, n))\n"
+            "if uid >= 0:\n"
+            "    os.setgroups([]); os.setgid(uid); os.setuid(uid)\n"
+            "    assert os.getuid() == os.geteuid() == uid and os.getgid() == uid, 'privileges not dropped'\n"
+            "os.umask(0o077)\n"
+            "os.chdir(sys.argv[3])\n"
+            "os.execv(sys.argv[4], sys.argv[4:])\n")
+
+
+def rootless() -> bool:
+    """True when grading without root: the view comes from an unprivileged user namespace, no uid switch."""
+    return os.geteuid() != 0
+
+
+def bwrap_binary() -> str | None:
+    """The bubblewrap executable ($NNDL_BWRAP, else `bwrap` on PATH or in /usr/bin), or None."""
+    if os.environ.get("NNDL_BWRAP"):
+        return os.environ["NNDL_BWRAP"] if os.access(os.environ["NNDL_BWRAP"], os.X_OK) else None
+    return shutil.which("bwrap") or next((p for p in ("/usr/bin/bwrap", "/usr/local/bin/bwrap")
+                                          if os.access(p, os.X_OK)), None)
+
+
+def _host_root_args() -> list[str]:
+    """/usr read-only, and /bin, /lib, … as the host has them (symlinks into /usr, or read-only folders)."""
+    args = ["--ro-bind", "/usr", "/usr"]
+    for name in HOST_DIRS:
+        path = Path("/") / name
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            args += ["--ro-bind", str(path), str(path)]
+    for f in HOST_FILES:
+        if Path(f).exists():
+            args += ["--ro-bind", f, f]
+    return args
+
+
+def _namespace_args(user_namespace: bool) -> list[str]:
+    args = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+            "--die-with-parent", "--hostname", "grading"]
+    if user_namespace:
+        args += ["--unshare-user", "--disable-userns"]
+    else:  # privileged bwrap: keep only what the launcher needs to drop to the kernel's uid
+        args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    return args
+
+
+@functools.lru_cache(maxsize=4)
+def _probe(binary: str, user_namespace: bool) -> str | None:
+    """Run a trivial command in a minimal view; None if it worked, else bwrap's complaint."""
+    cmd = [binary, *_host_root_args(), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+           *_namespace_args(user_namespace), "/bin/sh", "-c", "test ! -e /root && test ! -e /home && echo ok"]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    if out.returncode == 0 and out.stdout.strip() == "ok":
+        return None
+    return (out.stderr.strip().splitlines() or [f"exit status {out.returncode}"])[-1]
+
+
+def user_namespace_problem() -> str | None:
+    """None if this kernel lets unprivileged users create user namespaces; else why not."""
+    try:
+        if int(Path("/proc/sys/user/max_user_namespaces").read_text()) == 0:
+            return "user namespaces are disabled (/proc/sys/user/max_user_namespaces is 0)"
+    except (OSError, ValueError):
+        return "this kernel has no user namespaces (/proc/sys/user/max_user_namespaces missing)"
+    for knob, bad in (("/proc/sys/kernel/unprivileged_userns_clone", "0"),
+                      ("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "1")):
+        try:
+            value = Path(knob).read_text().strip()
+        except OSError:
+            continue
+        if value == bad:
+            return f"unprivileged user namespaces are restricted ({knob} = {value})"
     return None
 
 
+def view_problem() -> str | None:
+    """None if this process can give a kernel its private filesystem view; else why not and what to do."""
+    binary = bwrap_binary()
+    if binary is None:
+        return f"the private filesystem view needs bubblewrap (bwrap), which is not installed: {INSTALL_BWRAP}"
+    if not rootless():
+        why = _probe(binary, False)
+        return None if why is None else (f"bubblewrap cannot create namespaces here even as root ({why}); "
+                                         f"{NO_ISOLATION_HELP}")
+    why = _probe(binary, True)
+    if why is None:
+        return None
+    return (f"this process is not root (uid {os.geteuid()}) and bubblewrap cannot create an unprivileged user "
+            f"namespace ({user_namespace_problem() or why}); {NO_ISOLATION_HELP}")
+
+
+def isolation_problem() -> str | None:
+    """None if this process can isolate student code; else why not and what to do (one sentence)."""
+    if not hasattr(os, "setuid") or not Path("/proc/self/status").exists():
+        return (f"isolating student code needs Linux namespaces; this is {os.uname().sysname}: "
+                f"{NO_ISOLATION_HELP}")
+    return view_problem()
+
+
+def view_command(argv: list[str], jail: "Jail", read_only: list[Path], launcher_python: Path, nproc: int,
+                 info_fd: int | None = None) -> list[str]:
+    """The bwrap command running `argv` (the kernel) in its private view (see the module docstring).
+
+    `read_only`: folders bound read-only at their own path (the kernel environment); `launcher_python` runs
+    the launcher (RLIMIT_NPROC, and as root the drop to the jail's uid) that then exec's `argv`.
+    """
+    binary = bwrap_binary()
+    if binary is None:
+        raise RuntimeError(view_problem() or "bubblewrap is missing")
+    user_ns = rootless()
+    args = [binary, *_host_root_args(), "--proc", "/proc", "--dev", "/dev",
+            "--size", str(SHM_SIZE), "--perms", "1777", "--tmpfs", "/dev/shm",
+            "--size", str(TMP_SIZE), "--perms", "1777", "--tmpfs", "/tmp"]
+    made: set[Path] = set()
+    for folder in [*read_only, jail.root]:
+        for parent in reversed(Path(folder).parents):  # the folders above the binds: traversable, not listable
+            if parent not in made and str(parent) not in ("/", "/usr", "/tmp"):
+                made.add(parent)
+                args += ["--perms", "0711", "--dir", str(parent)]
+    for folder in read_only:
+        args += ["--ro-bind", str(folder), str(folder)]
+    args += ["--ro-bind", str(jail.root), str(jail.root)]
+    for folder in (jail.work, jail.evidence, jail.run):
+        args += ["--bind", str(folder), str(folder)]
+    args += ["--ro-bind", str(jail.inputs), str(jail.inputs)]
+    args += _namespace_args(user_ns)
+    if info_fd is not None:
+        args += ["--info-fd", str(info_fd)]
+    drop_to = -1 if user_ns or jail.uid is None else jail.uid
+    return [*args, str(launcher_python), "-I", "-S", "-c", LAUNCHER, str(nproc), str(drop_to), str(jail.work),
+            *argv]
+
+
+def namespace_processes(pid_ns: int, skip: frozenset[int] | set[int] = frozenset()) -> list[int]:
+    """Pids (host view, no zombies) of the processes in PID namespace `pid_ns` (its inode number)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in skip:
+            continue
+        try:
+            if os.stat(f"/proc/{entry}/ns/pid").st_ino != pid_ns:
+                continue
+            with open(f"/proc/{entry}/stat") as fh:
+                if fh.read().rpartition(")")[2].split()[0] not in ("Z", "X"):
+                    pids.append(int(entry))
+        except (OSError, IndexError):
+            continue
+    return pids
+
+
+def kill_namespace(pid_ns: int | None, keep: frozenset[int] | set[int] = frozenset(), rounds: int = 20,
+                   pause: float = 0.02) -> int:
+    """SIGKILL every process of PID namespace `pid_ns` but `keep` until none is left; returns how many."""
+    if not pid_ns:
+        return 0
+    killed = 0
+    for _ in range(rounds):
+        pids = namespace_processes(pid_ns, keep)
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(pause)
+    return killed
+
+
+def read_info(fd: int, timeout: float = 30) -> dict[str, Any]:
+    """bwrap's --info-fd JSON (child-pid, namespace inodes), read until bwrap closes its end."""
+    import select
+
+    data, deadline = b"", time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        if not select.select([fd], [], [], left)[0]:
+            break
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        data += chunk
+    try:
+        return json.loads(data or b"{}")
+    except ValueError:
+        return {}
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One isolation layer and whether this machine has it (for `nndl-course doctor`)."""
+
+    name: str
+    active: bool
+    why: str
+
+
+def layers() -> list[Layer]:
+    """The isolation layers of a grading kernel on this machine, each active or missing, and why."""
+    linux = hasattr(os, "setuid") and Path("/proc/self/status").exists()
+    binary = bwrap_binary() if linux else None
+    view = isolation_problem()
+    root = linux and not rootless()
+    out = []
+    if view is None:
+        out.append(Layer("filesystem view (bubblewrap)", True,
+                         f"{binary}: each kernel sees only /usr, its Python, its jail, a private /tmp and its own "
+                         "/proc"))
+    else:
+        out.append(Layer("filesystem view (bubblewrap)", False, view))
+    if root:
+        out.append(Layer("user namespace", True, "not needed: root runs bubblewrap privileged"))
+    elif linux:
+        userns = user_namespace_problem() or (_probe(binary, True) if binary else "bubblewrap is not installed")
+        out.append(Layer("user namespace", userns is None,
+                         "unprivileged user namespaces work: rootless grading" if userns is None else userns))
+    else:
+        out.append(Layer("user namespace", False, f"not Linux ({os.uname().sysname})"))
+    if root:
+        out.append(Layer("uid switch", True, "each kernel runs as its own numeric uid, no groups"))
+    else:
+        out.append(Layer("uid switch", False, "not root: kernels keep your uid inside their user namespace (the "
+                         "filesystem view is what keeps them out of your files)" if linux else "not Linux"))
+    out.append(Layer("rlimits", linux, "memory, CPU seconds, processes, file size, open files, no core files"
+                     if linux else "not Linux"))
+    out.append(Layer("network namespace", view is None, "empty network namespace (no interfaces); the kernel "
+                     "talks to the grader over ipc sockets" if view is None else "comes with the filesystem view"))
+    out.append(Layer("outside verdicts", True, "scores are judged in the grader from plain-data evidence, never "
+                     "in the kernel"))
+    return out
+
+
 def uid_for(slot: int) -> int:
-    """The uid (and gid) of the kernel in pool slot `slot`, unique per grading run process."""
+    """The uid of the kernel in pool slot `slot`: as root its own (unique per grading process); rootless the
+    grader's own (mapped into the kernel's user namespace; below UID_BASE, so never mass-killed)."""
+    if rootless():
+        return os.geteuid()
     return UID_BASE + (os.getpid() % 100_000) * 64 + slot % 64
 
 
@@ -121,18 +365,24 @@ class Jail:
     uid: int | None  # None: not isolated (--unsafe)
 
 
+def _chown_to(path: Path, uid: int | None, owner: int | None = None) -> None:
+    """As root, give `path` to the kernel's uid (group too; owner `owner` if given); rootless it is ours already."""
+    if uid is not None and not rootless():
+        os.chown(path, uid if owner is None else owner, uid)
+
+
 def make_jail(base: Path, name: str, uid: int | None) -> Jail:
-    """Create a fresh jail `base/name` for a kernel running as `uid` (None: as this user)."""
+    """Create a fresh jail `base/name` for a kernel running as `uid` (None: unconfined, as this user)."""
     root = Path(base) / name
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(mode=0o711, parents=True)
     jail = Jail(root, root / "work", root / "inputs", root / "evidence", root / "run", uid)
     for d in (jail.work, jail.inputs, jail.evidence, jail.run):
         d.mkdir(mode=0o700)
-    if uid is not None:
-        for d in (jail.work, jail.evidence, jail.run):
-            os.chown(d, uid, uid)
-        os.chown(jail.inputs, 0, uid)
+    for d in (jail.work, jail.evidence, jail.run):
+        _chown_to(d, uid)
+    _chown_to(jail.inputs, uid, owner=0)
+    if uid is not None and not rootless():
         os.chmod(jail.inputs, 0o750)
     return jail
 
@@ -140,30 +390,33 @@ def make_jail(base: Path, name: str, uid: int | None) -> Jail:
 def give(jail: Jail, path: Path, mode: int = 0o600) -> None:
     """Hand a file the grader wrote inside the jail to the kernel's uid."""
     os.chmod(path, mode)
-    if jail.uid is not None:
-        os.chown(path, jail.uid, jail.uid)
+    _chown_to(path, jail.uid)
 
 
 def expose_inputs(jail: Jail) -> None:
-    """Make the grader-written input files readable by the kernel (group) but not writable."""
+    """Make the grader-written input files readable by the kernel (group) but not writable (the view binds
+    inputs/ read-only as well)."""
     for p in jail.inputs.iterdir():
         os.chmod(p, 0o640)
-        if jail.uid is not None:
-            os.chown(p, 0, jail.uid)
+        _chown_to(p, jail.uid, owner=0)
 
 
-def preexec(uid: int | None, limits: Limits, isolate_network: bool = True):
-    """The function Popen runs in the child before exec: new session, limits, then drop to `uid`."""
+def preexec(uid: int | None, limits: Limits, isolate_network: bool = True, view: bool = False):
+    """The function Popen runs in the child before exec: new session, limits, then drop to `uid`.
+
+    With `view` the child exec's bwrap: the namespaces, the process limit and the uid switch happen there
+    (``view_command``'s launcher), so only the session and the other limits are set here.
+    """
     def apply() -> None:
         os.setsid()
         rl = [(resource.RLIMIT_AS, limits.memory), (resource.RLIMIT_CPU, limits.cpu),
               (resource.RLIMIT_FSIZE, limits.fsize), (resource.RLIMIT_NOFILE, limits.nofile),
               (resource.RLIMIT_CORE, 0)]
-        if uid is not None:
+        if uid is not None and not view:
             rl.append((resource.RLIMIT_NPROC, limits.nproc))  # per uid: only meaningful for our own uid
         for which, value in rl:
             resource.setrlimit(which, (value, value))
-        if uid is not None:
+        if uid is not None and not view:
             if isolate_network:
                 try:
                     ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNET)  # fails harmlessly without CAP_SYS_ADMIN

@@ -1,6 +1,7 @@
 """Grading throughput: stock serial `nbgrader autograde` vs our sandboxed worker pool, in the same run.
 
     .venv/bin/python bench/grading.py [--students 40] [--workers N] [--repeat 1] [--unsafe]
+    .venv/bin/python bench/grading.py --isolation [--students 8] [--repeat 3]   (as root)
 
 Generates `--students` a1_knn submissions (the demo class cycled: perfect, partial, raising, hanging, noisy),
 grades them once with one stock `nbgrader autograde a1_knn` batch (serial, in-kernel, as the grader's user)
@@ -8,6 +9,11 @@ and once with `autograder.grade.autograde` (sandboxed kernels, outside verdicts,
 gradebook writer), each in its own fresh course copy, and prints both wall-clock times (median over
 `--repeat`), seconds per notebook, the ratio, and whether both gave every student the same total. Both use the
 same per-call check budget (3 s, like the demo). Results are appended to bench/results/grading.txt.
+
+`--isolation` instead compares, in the same process and alternating run by run, the sandboxed pool with each
+kernel in its private filesystem view (bubblewrap: mount/PID/net namespaces + own uid, what `grade` does) and
+the isolation before it (own uid + rlimits + network namespace only, `executor.Kernel.use_view = False`):
+medians, seconds per notebook and the ratio.
 """
 import argparse
 import os
@@ -74,16 +80,50 @@ def run_pool(n: int, workers: int, unsafe: bool) -> tuple[float, dict[str, float
         return elapsed, totals(root)
 
 
+def compare_isolation(args: argparse.Namespace) -> int:
+    """Pool with the filesystem view vs the uid-only isolation before it, alternating, same process."""
+    from autograder import executor
+
+    times: dict[str, list[float]] = {"uid only (before)": [], "view + uid (bubblewrap)": []}
+    same = True
+    for _ in range(args.repeat):
+        got = {}
+        for label, view in (("uid only (before)", False), ("view + uid (bubblewrap)", True)):
+            executor.Kernel.use_view = view  # inherited by the pool's forked workers
+            t, tot = run_pool(args.students, args.workers, False)
+            times[label].append(t)
+            got[label] = tot
+            print(f"  {label:<26} {t:7.1f} s", flush=True)
+        same = same and len(set(map(lambda d: tuple(sorted(d.items())), got.values()))) == 1
+    executor.Kernel.use_view = True
+    old, new = (statistics.median(v) for v in times.values())
+    lines = [f"isolation cost: grading {args.students} a1_knn notebooks, {args.workers} workers, {os.cpu_count()} "
+             f"cores, median of {args.repeat} (alternating, same process):"]
+    lines += [f"  {label:<26} {statistics.median(v):7.1f} s  ({statistics.median(v) / args.students:.2f} s/notebook)"
+              for label, v in times.items()]
+    lines.append(f"  ratio view/before {new / old:.3f}   same totals for every student: {same}")
+    print("\n".join(lines))
+    out = REPO / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "grading.txt").open("a") as fh:
+        fh.write(time.strftime("%Y-%m-%d %H:%M ") + "\n".join(lines) + "\n")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--unsafe", action="store_true", help="pool without isolation (when not root)")
+    parser.add_argument("--isolation", action="store_true",
+                        help="compare the filesystem view with the uid-only isolation before it (no stock run)")
     args = parser.parse_args()
     from autograder.kernel_env import build_kernel_env
 
     build_kernel_env()  # once, outside the timing (a grading run reuses it)
+    if args.isolation:
+        return compare_isolation(args)
     stock, pool, same = [], [], True
     for _ in range(args.repeat):
         s, s_totals = run_stock(args.students)

@@ -1,5 +1,5 @@
-"""The sandbox: refusal without privileges, the course lock-down, the kernel environment's contents, and a
-kernel under its own uid with limits, no network and no way into the course (tried from inside)."""
+"""The sandbox: refusal without isolation, the course lock-down, the kernel environment's contents, and a
+kernel in its own filesystem view under its own uid with limits, no network and no way out (tried from inside)."""
 import json
 import os
 import resource
@@ -17,22 +17,38 @@ from autograder.kernel_env import build_kernel_env
 
 
 def test_root_can_isolate_and_others_are_told_why_not(monkeypatch) -> None:
-    """As root (CI) isolation is possible; as another uid the reason names root and the uid."""
+    """As root (CI) with bubblewrap isolation is possible; without bubblewrap the reason says to install it;
+    without root and without user namespaces it names the uid and what to do instead."""
+    assert sandbox.bwrap_binary(), "bubblewrap is not installed: apt-get install bubblewrap (the sandbox needs it)"
     assert os.geteuid() == 0 and sandbox.isolation_problem() is None
+    monkeypatch.setenv("NNDL_BWRAP", "/nonexistent/bwrap")
+    assert "apt-get install bubblewrap" in sandbox.isolation_problem()
+    monkeypatch.delenv("NNDL_BWRAP")
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
-    assert "needs root" in sandbox.isolation_problem() and "uid 1000" in sandbox.isolation_problem()
+    monkeypatch.setattr(sandbox, "_probe", lambda binary, userns: "No permission to create new namespace" if userns else None)
+    monkeypatch.setattr(sandbox, "user_namespace_problem", lambda: "user namespaces are disabled (max_user_namespaces is 0)")
+    why = sandbox.isolation_problem()
+    assert "not root (uid 1000)" in why and "max_user_namespaces" in why and "container" in why and "--unsafe" in why
 
 
-def test_grade_refuses_without_privileges_unless_unsafe(monkeypatch, tmp_path, capsys) -> None:
+def test_rootless_needs_only_user_namespaces(monkeypatch) -> None:
+    """Not root but with unprivileged user namespaces (this machine): no problem, and the kernel keeps the
+    grader's uid (never a sandbox uid, so never mass-killed)."""
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    assert sandbox.rootless() and sandbox.isolation_problem() is None
+    assert sandbox.uid_for(3) == 1000 < sandbox.UID_BASE
+
+
+def test_grade_refuses_without_isolation_unless_unsafe(monkeypatch, tmp_path, capsys) -> None:
     """Without the ability to isolate, `grade` exits 3 with the reason and grades nothing (--unsafe lifts it)."""
     from autograder.nbg import copy_course
 
     root = copy_course(tmp_path / "course")
     (tmp_path / "subs" / "ada" / "a1_knn").mkdir(parents=True)
-    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    monkeypatch.setenv("NNDL_BWRAP", "/nonexistent/bwrap")
     assert main(["--course", str(root), "grade", str(tmp_path / "subs"), "--assignment", "a1_knn"]) == 3
     err = capsys.readouterr().err
-    assert "refusing to grade: isolating student code needs root" in err and "--unsafe" in err
+    assert "refusing to grade: the private filesystem view needs bubblewrap" in err and "--unsafe" in err
     assert not (root / ".grading" / "submitted").exists()
 
 
@@ -67,7 +83,9 @@ def test_kernel_env_holds_course_and_runners_but_no_answers() -> None:
 PROBE = r'''
 import json, os, resource, socket
 out = {"uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups(), "cwd": os.getcwd(), "home": os.environ["HOME"],
-       "limits": {n: resource.getrlimit(getattr(resource, n))[0] for n in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_NPROC", "RLIMIT_FSIZE")}}
+       "limits": {n: resource.getrlimit(getattr(resource, n))[0] for n in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_NPROC", "RLIMIT_FSIZE")},
+       "root": sorted(os.listdir("/")), "tmp": os.listdir("/tmp"), "pid": os.getpid(),
+       "procs": sorted(int(p) for p in os.listdir("/proc") if p.isdigit())}
 def attempt(label, fn):
     try:
         fn(); out[label] = "allowed"
@@ -75,23 +93,33 @@ def attempt(label, fn):
         out[label] = type(exc).__name__
 attempt("read-locked", lambda: open(LOCKED).read())
 attempt("list-locked", lambda: os.listdir(os.path.dirname(LOCKED)))
+attempt("list-home", lambda: os.listdir("/home"))
+attempt("list-root", lambda: os.listdir("/root"))
 attempt("write-etc", lambda: open("/etc/nndl-probe", "w"))
+attempt("write-usr", lambda: open("/usr/nndl-probe", "w"))
+attempt("write-inputs", lambda: open(os.path.join(os.environ["NNDL_SANDBOX_IO"], "inputs", "x"), "w"))
+attempt("swap-evidence", lambda: os.rename(os.path.join(os.environ["NNDL_SANDBOX_IO"], "evidence"), "ev"))
 attempt("signal-init", lambda: os.kill(1, 0))
 attempt("network", lambda: socket.create_connection(("1.1.1.1", 53), timeout=2))
 attempt("big-file", lambda: open("big", "wb").write(b"x" * (3 * 2**20)))
 attempt("write-cwd", lambda: open("mine.txt", "w").write("ok"))
+attempt("write-tmp", lambda: open("/tmp/mine.txt", "w").write("ok"))
 print(json.dumps(out))
 '''
 
 
-def test_kernel_runs_as_its_own_uid_with_limits_and_no_way_out(tmp_path) -> None:
-    """Inside a sandboxed kernel: its own uid and gid, no groups, cwd/HOME in the jail, the limits set, a locked
-    folder unreadable, /etc unwritable, no network, files capped at RLIMIT_FSIZE, the jail writable."""
+def test_kernel_runs_in_its_own_view_as_its_own_uid_with_limits(tmp_path) -> None:
+    """Inside a sandboxed kernel: its own uid and gid, no groups, cwd/HOME in the jail, the limits set; it sees
+    only /usr (and its links), its Python, its jail, a private /tmp, /dev and its own /proc (two processes:
+    the view's init and itself); a world-readable folder elsewhere, /home and /root do not exist; /etc, /usr,
+    its inputs and the jail's layout are read-only; no network; files capped at RLIMIT_FSIZE."""
+    assert sandbox.bwrap_binary(), "bubblewrap is not installed: apt-get install bubblewrap (the sandbox needs it)"
     top = Path(tempfile.mkdtemp(prefix="nndl-test-sandbox-"))  # pytest's tmp is private to root: not reachable
     top.chmod(0o755)
-    locked = top / "private"
-    locked.mkdir(mode=0o700)
-    (locked / "answers.txt").write_text("42")
+    visible = top / "public"  # world-readable: only the view keeps the kernel out
+    visible.mkdir(mode=0o755)
+    (visible / "answers.txt").write_text("42")
+    (visible / "answers.txt").chmod(0o644)
     base = top / "jails"
     base.mkdir(mode=0o711)
     uid = sandbox.uid_for(62)
@@ -100,7 +128,7 @@ def test_kernel_runs_as_its_own_uid_with_limits_and_no_way_out(tmp_path) -> None
     kernel = executor.Kernel(build_kernel_env(), jail, limits, {})
     try:
         kernel.start()
-        status, outputs = kernel.execute(f"LOCKED = {str(locked / 'answers.txt')!r}\n" + PROBE, 30)
+        status, outputs = kernel.execute(f"LOCKED = {str(visible / 'answers.txt')!r}\n" + PROBE, 30)
     finally:
         kernel.kill()
         sandbox.remove_jail(jail)
@@ -110,9 +138,15 @@ def test_kernel_runs_as_its_own_uid_with_limits_and_no_way_out(tmp_path) -> None
     assert (got["uid"], got["gid"], got["groups"]) == (uid, uid, [])
     assert got["cwd"] == got["home"] == str(jail.work)
     assert got["limits"] == {"RLIMIT_AS": 3 * 2**30, "RLIMIT_CPU": 100, "RLIMIT_NPROC": 50, "RLIMIT_FSIZE": 2**20}
-    assert got["read-locked"] == got["list-locked"] == got["write-etc"] == "PermissionError"
+    expected_root = {"usr", "proc", "dev", "tmp", "etc", "var"} | {p.name for p in Path("/").iterdir()
+                                                                  if p.name in sandbox.HOST_DIRS}
+    assert set(got["root"]) == expected_root, got["root"]  # var: the kernel environment lives in /var/lib
+    assert got["tmp"] == [base.parent.name] and got["procs"] == [1, got["pid"]] and got["pid"] == 2
+    assert got["read-locked"] == got["list-locked"] == got["list-home"] == got["list-root"] == "FileNotFoundError"
+    assert got["write-etc"] in {"PermissionError", "OSError"} and got["write-usr"] == "OSError"
+    assert got["write-inputs"] in {"PermissionError", "OSError"} and got["swap-evidence"] in {"PermissionError", "OSError"}
     assert got["signal-init"] == "PermissionError" and got["network"] in {"OSError", "TimeoutError", "ConnectionRefusedError"}
-    assert got["big-file"] == "OSError" and got["write-cwd"] == "allowed"
+    assert got["big-file"] == "OSError" and got["write-cwd"] == got["write-tmp"] == "allowed"
     assert sandbox.processes_of(uid) == [] and not jail.root.exists()
     assert resource.getrlimit(resource.RLIMIT_NPROC)[0] != 50  # the limits applied to the kernel only
 
