@@ -182,6 +182,31 @@ def cv_reversed_folds(X, y, k_choices, num_folds=5):
     return results
 
 
+def cv_interleaved_folds(X, y, k_choices, num_folds=5):
+    results = {}
+    for k in k_choices:
+        results[k] = []
+        for f in range(num_folds):
+            val = np.arange(f, len(X), num_folds)  # bug: folds X[f::num_folds], not consecutive blocks
+            tr = np.setdiff1d(np.arange(len(X)), val)
+            model = KNearestNeighbor()
+            model.train(X[tr], y[tr])
+            results[k].append(float(np.mean(model.predict(X[val], k=k) == y[val])))
+    return results
+
+
+def cv_ignoring_k(X, y, k_choices, num_folds=5):
+    X_folds, y_folds = _folds(X, y, num_folds)
+    results = {}
+    for k in k_choices:
+        results[k] = []
+        for f in range(num_folds):
+            model = KNearestNeighbor()
+            model.train(np.concatenate(X_folds[:f] + X_folds[f + 1:]), np.concatenate(y_folds[:f] + y_folds[f + 1:]))
+            results[k].append(float(np.mean(model.predict(X_folds[f]) == y_folds[f])))  # bug: k not passed on
+    return results
+
+
 PLANTED = [
     ("compute_distances_two_loops", squared_distances, ["SQUARED", "square root"]),
     ("compute_distances_one_loop", squared_distances, ["square root"]),
@@ -197,6 +222,8 @@ PLANTED = [
     ("cross_validate_k", cv_returns_counts, ["fraction", "not a count"]),
     ("cross_validate_k", cv_without_classifier, ["never called KNearestNeighbor"]),
     ("cross_validate_k", cv_reversed_folds, ["reverse order"]),
+    ("cross_validate_k", cv_interleaved_folds, ["consecutive folds", "np.array_split"]),
+    ("cross_validate_k", cv_ignoring_k, ["once per fold", "k=k"]),
 ]
 
 

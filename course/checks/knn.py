@@ -10,18 +10,18 @@ from course.checks.core import assert_close, assert_equal_labels, call_student, 
 
 # ---- fixed inputs (the expected outputs live in course/expected/knn.json) -------------------------------
 def distance_inputs() -> dict[str, np.ndarray]:
-    """X_test (7, 5), X_train (12, 5), X_test[2] = X_train[4]; plus 8 test points on or near 6 training
-    points 1e3 from the origin, where the unclipped expansion goes negative."""
+    """X_test (7, 5), X_train (12, 5), X_test[2] = X_train[4]; plus 99 test points on or near 6 training points
+    1e3 from the origin, where the unclipped expansion goes negative."""
     rng = np.random.default_rng(2311)
     X_train = rng.normal(size=(12, 5))
     X_test = rng.normal(size=(7, 5))
     X_test[2] = X_train[4]
-    # far from the origin: ||x||² + ||y||² − 2x·y cancels badly here. Seed 3 makes the usual unclipped
-    # formulations (a + b − 2AB, −2AB + a + b, einsum norms) round below 0 at a duplicate → NaN without clipping.
+    # far from the origin ||x||² + ||y||² − 2x·y cancels badly: for a point 1e-9 from a training point it rounds to
+    # a few ulp of ~3e6 either side of 0 (whatever the summation order: BLAS, einsum, left to right or right to
+    # left), below 0 about one time in seven. 3 exact duplicates and 96 near-duplicates make an unclipped square
+    # root give NaN somewhere on every machine.
     X_train_far = 1e3 + np.random.default_rng(3).normal(size=(6, 3))
-    # exact duplicates, then near-duplicates (1e-9 apart): together they make every summation order we tried
-    # (BLAS, einsum, left-to-right and right-to-left dot products) go negative somewhere without clipping
-    near = X_train_far[[1, 2, 4, 0, 3]] + 1e-9 * np.random.default_rng(0).normal(size=(5, 3))
+    near = np.repeat(X_train_far, 16, axis=0) + 1e-9 * np.random.default_rng(0).normal(size=(96, 3))
     X_test_far = np.vstack([X_train_far[[0, 3, 5]], near])
     return {"X_test": X_test, "X_train": X_train, "X_test_far": X_test_far, "X_train_far": X_train_far}
 
@@ -178,12 +178,14 @@ def check_cross_validate_k(cross_validate_k: Callable[..., Any]) -> None:
 
 
 def check_spy_log(log: list, inputs: dict[str, Any]) -> None:
-    """Each (k, fold) must train on every sample outside the validation fold and on none inside it."""
+    """Each k must be validated once on each of the consecutive folds of np.array_split (in any order), training
+    on every sample outside the validation fold and on none inside it."""
     N, num_folds, ks = len(inputs["X"]), inputs["num_folds"], inputs["k_choices"]
+    ids = [int(i) for i in inputs["X"][:, 0]]
     if not log:
         raise AssertionError("cross_validate_k never called KNearestNeighbor().train(...) and .predict(..., k=k): "
                              "use the KNearestNeighbor class defined above")
-    everything = frozenset(range(N))
+    everything = frozenset(ids)
     for train_ids, val_ids, k in log:
         if train_ids & val_ids:
             raise AssertionError(f"k={k}: you trained on {len(train_ids & val_ids)} samples of the validation fold "
@@ -194,3 +196,13 @@ def check_spy_log(log: list, inputs: dict[str, Any]) -> None:
     if len(log) != num_folds * len(ks):
         raise AssertionError(f"expected {num_folds * len(ks)} predictions ({num_folds} folds × {len(ks)} values "
                              f"of k), got {len(log)}")
+    folds = [frozenset(ids[i] for i in block) for block in np.array_split(np.arange(N), num_folds)]
+    for k in ks:
+        validated = [val_ids for _, val_ids, used_k in log if used_k == k]
+        if len(validated) != num_folds:
+            raise AssertionError(f"k={k}: predict was called with k={k} {len(validated)} times, expected once per "
+                                 f"fold ({num_folds}): pass k on, model.predict(X_fold, k=k)")
+        if sorted(folds.index(v) if v in folds else -1 for v in validated) != list(range(num_folds)):
+            raise AssertionError(f"k={k}: the validation sets are not the {num_folds} consecutive folds of "
+                                 "np.array_split(X, num_folds), each used once — split X and y into consecutive "
+                                 "blocks")
