@@ -95,7 +95,10 @@ def battery(exercise_id: str, cases: dict[str, CaseMaker], run: Callable[..., di
     def run_all(inputs: dict[str, Any], *functions: Callable[..., Any]) -> dict[str, Any]:
         raw: dict[str, Any] = {}
         for i, case in enumerate(inputs["cases"]):
-            out = run(case, *functions)
+            try:
+                out = run(case, *functions)
+            except AssertionError as exc:  # a check's verdict while running (a wrong shape, cache, …): name the case
+                raise AssertionError(f"[hidden case: {names[i]}] {exc}") from None
             raw.update({f"c{i}.{k}": v for k, v in (out.items() if isinstance(out, dict) else ())})
         return raw
 
