@@ -132,19 +132,26 @@ def stale_entries(module: str) -> list[str]:
     return differences(committed, json.loads(render(module)))
 
 
+USAGE = "usage: python -m autograder.expected [--check] [MODULE ...]   (modules: {})"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Write every expected-values file (or only check them, numerically, with --check)."""
+    """Write the expected-values files of MODULEs (default: all), or only check them, numerically, with --check."""
     argv = sys.argv[1:] if argv is None else argv
+    flags = [a for a in argv if a.startswith("-")]
+    modules = [a for a in argv if not a.startswith("-")] or list(BUILDERS)
+    if set(flags) - {"--check"} or set(modules) - set(BUILDERS):
+        print(USAGE.format(", ".join(BUILDERS)), file=sys.stderr)
+        return 0 if set(flags) & {"-h", "--help"} else 2
     stale = []
-    for module in BUILDERS:
+    for module in modules:
         path = EXPECTED_DIR / f"{module}.json"
-        if "--check" in argv:
+        if "--check" in flags:
             diffs = stale_entries(module)
             if diffs:
                 stale.append(f"{path} ({len(diffs)} difference(s), first: {diffs[0]})")
         else:
-            text = render(module)
-            path.write_text(text)
+            path.write_text(render(module))
             print(f"wrote {path}")
     if stale:
         print("stale expected values (run `python -m autograder.expected`):", *stale, sep="\n  ")

@@ -130,3 +130,13 @@ def test_expected_accuracies_follow_the_spy_rule():
     folds = np.array_split(np.arange(len(inputs["X"])), inputs["num_folds"])
     oracle = [[float(np.mean((7 * fold + k) % 4 != 0)) for fold in folds] for k in inputs["k_choices"]]
     assert load_expected("knn")["cross_validate_k"]["accuracies"] == oracle
+
+
+def test_cli_writes_only_the_named_module_and_help_writes_nothing(monkeypatch, tmp_path, capsys):
+    """`python -m autograder.expected knn` writes knn.json only; --help and unknown names write nothing."""
+    monkeypatch.setattr(expected, "EXPECTED_DIR", tmp_path)
+    assert expected.main(["--help"]) == 0 and list(tmp_path.iterdir()) == []
+    assert expected.main(["no_such_module"]) == 2 and list(tmp_path.iterdir()) == []
+    assert expected.main(["knn"]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["knn.json"]
+    assert expected.main(["--check", "knn"]) == 0
