@@ -7,8 +7,11 @@ import hashlib
 import io
 import json
 import os
+import pwd
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -20,11 +23,14 @@ import solutions.knn
 from autograder.cli import main
 from autograder.gradebook import max_points, scores
 from autograder.nbg import copy_course
-from autograder.sandbox import UID_BASE, sandbox_processes
+from autograder.sandbox import UID_BASE, bwrap_binary, processes_of, sandbox_processes
 from tests.nbtools import autograded_notebook, grade_id, reference_answers, submission
 
 pytestmark = pytest.mark.nbgrader
 A, NB = "a1_knn", "knn.ipynb"
+REPO = Path(__file__).resolve().parents[1]
+TIMEOUT = 20  # seconds per cell: room for a loaded 2-core machine (the looper's cell is killed after it)
+HOST_MARKER = f"nndl-host-marker-{os.getpid()}"  # planted in the host's /tmp: the kernel must not see it
 EXERCISES = ["compute_distances_two_loops", "compute_distances_one_loop", "compute_distances_no_loops",
              "predict_labels", "cross_validate_k"]
 ZEROS_TWO_LOOPS = '''
@@ -159,8 +165,43 @@ except OSError as exc:
     print("fork refused after", kids, "children:", type(exc).__name__)
 '''
 
+# Searches every folder it can reach (but /proc, /sys, /dev, /usr) for a copy of the course: solutions/knn.py
+# or source/a1_knn/knn.ipynb; steals the answer code (the module, or the notebook's solution cells).
+HUNT = r'''
+import json, os
+def _hunt(tops=("/home", "/srv", "/opt", "/mnt", "/tmp", "/var", "/root", "/")):
+    found, seen = {}, set()
+    for top in tops:
+        for dirpath, dirnames, filenames in os.walk(top):
+            if dirpath in seen or dirpath in ("/proc", "/sys", "/dev", "/usr"):
+                dirnames[:] = []
+                continue
+            seen.add(dirpath)
+            here = os.path.basename(dirpath)
+            if here == "solutions" and "knn.py" in filenames:
+                found.setdefault("solutions", os.path.join(dirpath, "knn.py"))
+            if here == "a1_knn" and "knn.ipynb" in filenames and os.path.basename(os.path.dirname(dirpath)) == "source":
+                found.setdefault("source", os.path.join(dirpath, "knn.ipynb"))
+            if len(found) == 2:
+                return found
+    return found
+_FOUND, _STOLEN = _hunt(), ""
+for _kind, _path in sorted(_FOUND.items()):
+    try:
+        if _kind == "solutions":
+            _STOLEN = open(_path).read()
+        elif not _STOLEN:
+            _cells = json.load(open(_path))["cells"]
+            _STOLEN = "\\n".join("".join(c["source"]) for c in _cells
+                                 if c.get("metadata", {}).get("nbgrader", {}).get("solution"))
+    except OSError:
+        pass
+print("HUNT " + json.dumps({"found": _FOUND, "stolen": len(_STOLEN)}))
+'''
+STEAL = "exec(_STOLEN, globals())  # whatever the hunt found: the reference answers, if any"
 
-def probe(root: Path) -> str:
+
+def probe(root: Path, decoy: Path) -> str:
     """A cell that tries to read/write what a student must never reach; prints PROBE {label: ALLOWED|DENIED}."""
     targets = {
         "source": f"open({str(root / 'source' / A / NB)!r}).read()",
@@ -176,11 +217,19 @@ def probe(root: Path) -> str:
         "edit-source": f"open({str(root / 'source' / A / NB)!r}, 'a').write(' ')",
         "write-release": f"open({str(root / 'release' / A / 'evil.txt')!r}, 'w').write('x')",
         "write-kernel-env": "open(__import__('course').__file__, 'a').write('#')",
-        "list-other-jails": "__import__('os').listdir('../..')",
+        "other-jails": "leaked([n for n in os.listdir('../..') if n != os.path.basename(os.path.dirname(os.getcwd()))])",
+        "list-home": "os.listdir('/home')",
+        "list-root": "os.listdir('/root')",
+        "host-tmp": f"leaked([n for n in os.listdir('/tmp') if n == {HOST_MARKER!r}])",
+        "list-checkout": f"os.listdir({str(REPO)!r})",
+        "list-course": f"os.listdir({str(root)!r})",
+        "decoy-solutions": f"open({str(decoy / 'solutions' / 'knn.py')!r}).read()",
+        "decoy-source": f"open({str(decoy / 'source' / A / NB)!r}).read()",
         "network": "__import__('socket').create_connection(('1.1.1.1', 53), timeout=2)",
         "write-cwd": "open('scratch.txt', 'w').write('mine')",
     }
-    lines = ["import json", "probe = {}"]
+    lines = ["import json, os", "probe = {}", "def leaked(found):",
+             "    if not found:", "        raise LookupError('nothing there')", "    return found"]
     for label, expr in targets.items():
         lines += ["try:", f"    {expr}", f"    probe[{label!r}] = 'ALLOWED'",
                   "except BaseException as exc:", f"    probe[{label!r}] = 'DENIED ' + type(exc).__name__"]
@@ -199,7 +248,7 @@ def with_cells(nb, after: dict[str, list[str]]):
     return nb
 
 
-def build_class(root: Path) -> dict:
+def build_class(root: Path, decoy: Path) -> dict:
     ans = reference_answers(A, NB)
     sol = {e: f"knn-{e}-solution" for e in EXERCISES}
 
@@ -232,7 +281,8 @@ def build_class(root: Path) -> dict:
         "builtins": with_cells(right(compute_distances_no_loops=ZEROS_NO_LOOPS), {"setup": [PATCHED_BUILTINS]}),
         "seeds": right(compute_distances_no_loops=SEEDS),
         "forger": right(cross_validate_k=NUMBER_THEN_ERROR),
-        "snoop": with_cells(right(), {"setup": [probe(root)]}),
+        "snoop": with_cells(right(), {"setup": [probe(root, decoy)]}),
+        "hunter": with_cells(submission(A, NB, {sol[e]: STEAL for e in EXERCISES}), {"setup": [HUNT]}),
         "deleter": deleter,
         "crasher": with_cells(right(), {
             "knn-compute_distances_two_loops-solution": [OS_EXIT, SYS_EXIT, DAEMON],
@@ -246,13 +296,79 @@ def build_class(root: Path) -> dict:
     }
 
 
+def as_nobody(code: str) -> subprocess.CompletedProcess:
+    """Run Python `code` on the host as uid/gid 65534 (an ordinary user, no groups), outside any sandbox."""
+    return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+                           "/usr/bin/python3", "-I", "-c", code], capture_output=True, text=True, timeout=300, cwd="/")
+
+
 @pytest.fixture(scope="module")
-def graded():
-    """One `nndl-course grade` run over the whole class (2 workers): (root, exit code, stdout, source hashes).
+def decoy():
+    """A world-readable copy of the course (source/ and solutions/), as an instructor keeps from last term in
+    a home folder (755), and a marker file in the host's /tmp; both removed afterwards."""
+    home = Path("/home") / f"nndl-decoy-{os.getpid()}"
+    place = home / "last-term-nndl"
+    for name in ("source", "solutions"):
+        shutil.copytree(REPO / name, place / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for p in [home, *home.rglob("*")]:
+        os.chmod(p, 0o755 if p.is_dir() else 0o644)
+    marker = Path("/tmp") / HOST_MARKER
+    marker.write_text("host /tmp")
+    marker.chmod(0o644)
+    yield place
+    shutil.rmtree(home, ignore_errors=True)
+    marker.unlink(missing_ok=True)
+
+
+def rootless_grade(base: Path, root: Path, subs: Path) -> tuple[int, str, int]:
+    """`nndl-course grade` as an ordinary user created here, in their own checkout (a copy of this one) with
+    their own course folder; returns (exit code, stdout, uid).
+
+    The only artifice: this machine's Python lives under /root (mode 700), so the grader runs in a private
+    mount namespace in which /root is an empty tmpfs holding just that Python (read-only to the user), as if
+    it were installed system-wide; everything else is the host as the user sees it.
+    """
+    user = f"nndl-rl{os.getpid() % 100000}"
+    home = base / "home"
+    subprocess.run(["useradd", "--home-dir", str(home), "--create-home", "--shell", "/usr/sbin/nologin",
+                    "--no-user-group", "--gid", "nogroup", user], check=True, capture_output=True)
+    uid = pwd.getpwnam(user).pw_uid
+    try:
+        checkout = home / "nndl-course"
+        shutil.copytree(REPO, checkout, ignore=shutil.ignore_patterns(
+            ".venv", ".git", ".grading", "__pycache__", ".ipynb_checkpoints", "node_modules", "dist", "build"))
+        stage = base / "python-stage"
+        stage.mkdir()
+        for p in [home, *home.rglob("*"), root, *root.rglob("*"), subs, *subs.rglob("*")]:
+            os.chown(p, uid, 65534, follow_symlinks=False)
+        pyenv = Path(sys.base_prefix).parents[1]  # /root/.pyenv
+        script = (f"mount --bind {pyenv} {stage} && mount -t tmpfs -o mode=0755 none /root && "
+                  f"mkdir -p {pyenv} && mount --bind -o ro {stage} {pyenv} && mount -o remount,ro,bind {pyenv}; "
+                  f"exec setpriv --reuid={uid} --regid=65534 --clear-groups -- \"$@\"")
+        env = {"HOME": str(home), "PATH": f"{REPO / '.venv' / 'bin'}:/usr/bin:/bin", "PYTHONPATH": str(checkout),
+               "LANG": "C.UTF-8", "USER": user, "LOGNAME": user}
+        cmd = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+               str(REPO / ".venv" / "bin" / "python"), "-m", "autograder.cli", "--course", str(root), "grade",
+               str(subs), "--assignment", A, "--timeout", str(TIMEOUT), "--check-timeout", "3", "--workers", "2"]
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200, cwd=str(home))
+        return out.returncode, out.stdout + out.stderr, uid
+    finally:
+        for pid in processes_of(uid):  # only processes of the user this test created
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
+        subprocess.run(["userdel", user], capture_output=True)
+
+
+@pytest.fixture(scope="module", params=["root", "rootless"])
+def graded(request, decoy):
+    """One `nndl-course grade` run over the whole class (2 workers): (root, exit code, stdout, source hashes);
+    once as root (kernels under their own uids) and once as an ordinary user created by the test (rootless:
+    bubblewrap in an unprivileged user namespace).
 
     The course lives in a world-readable folder (not pytest's private tmp), so what keeps the kernel out of
-    source/ and .grading/ is the grader's own lock-down, not the test's temp folder.
+    source/ and .grading/ is the grader's own isolation, not the test's temp folder.
     """
+    assert bwrap_binary(), "bubblewrap is not installed: apt-get install bubblewrap (the sandbox needs it)"
     base = Path(tempfile.mkdtemp(prefix="nndl-security-"))
     os.chmod(base, 0o755)
     root = copy_course(base / "course")
@@ -261,15 +377,19 @@ def graded():
             os.chmod(d, 0o755)
     subs = base / "subs"
     main(["--course", str(root), "build", A])
-    for student, nb in build_class(root).items():
+    for student, nb in build_class(root, decoy).items():
         (subs / student / A).mkdir(parents=True)
         nbformat.write(nb, subs / student / A / NB)
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((root / "source").rglob("*.ipynb"))}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main(["--course", str(root), "grade", str(subs), "--assignment", A, "--timeout", "12",
-                     "--check-timeout", "3", "--workers", "2"])
-    yield root, code, out.getvalue(), before
+    if request.param == "root":
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = main(["--course", str(root), "grade", str(subs), "--assignment", A, "--timeout", str(TIMEOUT),
+                         "--check-timeout", "3", "--workers", "2"])
+        text, uid = out.getvalue(), None
+    else:
+        code, text, uid = rootless_grade(base, root, subs)
+    yield root, code, text, before, uid
     shutil.rmtree(base, ignore_errors=True)
 
 
@@ -294,14 +414,32 @@ def autograded(root: Path, student: str):
 
 def test_run_completes_and_reports_each_student(graded) -> None:
     """Every student is graded (exit 0) and gets a status line; nothing is left running or in /tmp."""
-    root, code, out, _ = graded
+    root, code, out, _, uid = graded
     assert code == 0, out
     assert set(scores(root, A)) == {"honest", "blank", "allclose", "transformer", "sysmodules", "liar", "builtins",
-                                    "seeds", "forger", "snoop", "deleter", "crasher", "looper", "startup"}
+                                    "seeds", "forger", "snoop", "deleter", "crasher", "looper", "startup", "hunter"}
     for student in scores(root, A):
         assert re.search(rf"^  ✓ {student}: graded: ", out, re.M), out
-    leftovers = [p for p in Path("/tmp").iterdir() if p.lstat().st_uid >= UID_BASE]
+    leftovers = [p for p in Path("/tmp").iterdir() if p.lstat().st_uid >= UID_BASE or p.name == "nndl-leftover"]
     assert leftovers == [] and sandbox_processes() == []
+    if uid is not None:  # rootless: nothing of the instructor's user survives the run either
+        assert processes_of(uid) == []
+
+
+def test_decoy_course_elsewhere_on_the_machine_is_out_of_reach(graded, decoy) -> None:
+    """A world-readable copy of the course elsewhere (readable by any ordinary user on the host, as the test
+    checks with the very same search run as uid 65534) is invisible to the kernel: the hunter finds nothing
+    and scores 0."""
+    root = graded[0]
+    host = as_nobody(HUNT)
+    assert host.returncode == 0, host.stderr
+    seen = json.loads(host.stdout.split("HUNT ", 1)[1])
+    assert seen["found"] == {"solutions": str(decoy / "solutions" / "knn.py"),
+                             "source": str(decoy / "source" / A / NB)} and seen["stolen"] > 1000
+    text = "".join(o.get("text", "") for c in autograded(root, "hunter").cells if c.cell_type == "code"
+                   for o in c.get("outputs", []))
+    assert json.loads(re.search(r"HUNT (\{.*\})", text).group(1)) == {"found": {}, "stolen": 0}
+    assert cells_of(root, "hunter") == expected(root, only=())
 
 
 def test_honest_and_blank(graded) -> None:
@@ -356,9 +494,10 @@ def test_number_before_error_and_forged_reply_status_score_zero(graded) -> None:
 
 
 def test_sandbox_denies_the_course_the_solutions_and_the_gradebook(graded) -> None:
-    """From the kernel, source/, solutions, autograder, the gradebook, the secret, other submissions and the
-    network are out of reach; only the scratch folder is writable; the honest answers keep 16/16."""
-    root, _, _, before = graded
+    """From the kernel, source/, solutions, autograder, the gradebook, the secret, other submissions, other
+    jails, the network, /home, /root, the host's /tmp, the checkout, the course folder and a decoy course copy
+    are out of reach; only the scratch folder is writable; the honest answers keep 16/16."""
+    root, _, _, before, _ = graded
     assert cells_of(root, "snoop") == expected(root)
     text = "".join(o.get("text", "") for c in autograded(root, "snoop").cells if c.cell_type == "code"
                    for o in c.get("outputs", []))
@@ -372,7 +511,7 @@ def test_sandbox_denies_the_course_the_solutions_and_the_gradebook(graded) -> No
 def test_deleted_edited_and_forged_cells_are_restored_and_reported(graded) -> None:
     """Deleted/edited test cells come back from source; forged points and an extra graded cell count for
     nothing; the changed kernelspec is ignored; the CLI reports each restored cell."""
-    root, _, out, _ = graded
+    root, _, out, _, _ = graded
     assert cells_of(root, "deleter") == expected(root)
     assert sum(max_points(root, A).values()) == 16
     assert "knn.ipynb: test cell knn-compute_distances_two_loops-hidden was deleted: restored from source" in out
@@ -383,7 +522,7 @@ def test_deleted_edited_and_forged_cells_are_restored_and_reported(graded) -> No
 def test_crashes_cost_only_what_they_touched(graded) -> None:
     """os._exit, sys.exit, a segfault, exit(), a memory bomb, a fork bomb and a daemon: a dead kernel (or one
     whose cell left processes behind) is restarted and earlier cells replayed; every honest cell keeps its points."""
-    root, _, out, _ = graded
+    root, _, out, _, _ = graded
     assert cells_of(root, "crasher") == expected(root)
     block = out.split("✓ crasher:")[1].split("\n  ✓ ")[0]
     assert "kernel restarted 5×" in block and block.count("the kernel died in cell") == 3
@@ -394,10 +533,10 @@ def test_crashes_cost_only_what_they_touched(graded) -> None:
 
 def test_loop_swallowing_keyboard_interrupt_costs_its_cell_only(graded) -> None:
     """A top-level loop that swallows KeyboardInterrupt is killed after the cell timeout; all points kept."""
-    root, _, out, _ = graded
+    root, _, out, _, _ = graded
     assert cells_of(root, "looper") == expected(root)
     block = out.split("✓ looper:")[1].split("\n  ✓ ")[0]
-    assert "timed out after 12 s and would not be interrupted" in block
+    assert f"timed out after {TIMEOUT} s and would not be interrupted" in block
 
 
 def test_startup_file_has_no_effect(graded) -> None:
