@@ -152,6 +152,13 @@ def split_with_shared_generator(X, y, val_fraction, test_fraction, seed):
     return X[tr], y[tr], X[va], y[va], X[te], y[te]
 
 
+def split_negative_slices(X, y, val_fraction, test_fraction, seed):
+    n_train, n_val, n_test = _sizes(len(X), val_fraction, test_fraction)
+    perm = np.random.default_rng(seed).permutation(len(X))
+    tr, va, te = perm[:n_train], perm[n_train:-n_test], perm[-n_test:]  # with n_test = 0, -0 is 0
+    return X[tr], y[tr], X[va], y[va], X[te], y[te]
+
+
 def split_test_first(X, y, val_fraction, test_fraction, seed):
     n_train, n_val, n_test = _sizes(len(X), val_fraction, test_fraction)
     perm = np.random.default_rng(seed).permutation(len(X))
@@ -237,6 +244,7 @@ PLANTED = [
     ("train_val_test_split", split_shuffling_x_and_y_separately, ["SAME rows"]),
     ("train_val_test_split", split_with_shared_generator, ["default_rng(seed)"]),
     ("train_val_test_split", split_test_first, ["row ids of the training set", "perm[:n_train]"]),
+    ("train_val_test_split", split_negative_slices, ["0.32, 0, seed=11", "perm[-n_test:]", "WHOLE permutation"]),
     ("fit_gaussian_classes", fit_unbiased, ["N_c − 1", "bias=True"]),
     ("fit_gaussian_classes", fit_ignoring_shared, ["pooled", "N_c / N"]),
     ("fit_gaussian_classes", fit_pooled_unweighted, ["not by 1 / C"]),
@@ -304,6 +312,8 @@ def test_visible_inputs_make_every_hint_reachable():
     assert exp["predict_gaussian"]["separate"]["without_logdet"][:16] != exp["predict_gaussian"]["separate"]["labels"][:16]
     split = exp["train_val_test_split"]
     assert (len(split["train_ids"]), len(split["val_ids"]), len(split["test_ids"])) == (15, 5, 3)
+    no_test = split["no_test"]
+    assert (len(no_test["train_ids"]), len(no_test["val_ids"]), len(no_test["test_ids"])) == (14, 6, 0)
 
 
 def test_expected_values_equal_independent_oracles():
@@ -362,32 +372,48 @@ def test_reference_passes_hidden_check(grading, monkeypatch, name, student, caps
 def test_hidden_inputs_are_a_function_of_the_seed(name):
     """The judge re-derives exactly the kernel's inputs from the seed; another seed gives other inputs."""
     spec = hidden.lookup(f"concepts.{name}")
-    first, again, other = (hidden.inputs_for(spec, s) for s in (5, 5, 6))
-    flat = lambda d: np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in _leaves(d)])  # noqa: E731
-    np.testing.assert_array_equal(flat(first), flat(again))
-    assert flat(first).shape != flat(other).shape or not np.array_equal(flat(first), flat(other))
+    first, again, other = (np.concatenate(list(_leaves(hidden.inputs_for(spec, s)))) for s in (5, 5, 6))
+    np.testing.assert_array_equal(first, again)
+    assert first.shape != other.shape or not np.array_equal(first, other)
 
 
-def _leaves(d):
-    for v in d.values():
-        yield from (_leaves(v) if isinstance(v, dict) else [v])
+def _leaves(value):
+    """Every number of a (nested) inputs structure, as flat float arrays."""
+    if isinstance(value, dict):
+        for _, v in sorted(value.items()):
+            yield from _leaves(v)
+    elif isinstance(value, list) and value and isinstance(value[0], dict):
+        for v in value:
+            yield from _leaves(v)
+    else:
+        yield np.ravel(np.asarray(value, dtype=float))
 
 
 def test_hidden_least_squares_inputs_include_a_rank_deficient_x_with_reg():
-    """Every hidden least-squares draw has a duplicated-column X (X^T X singular) and reg_dup > 0."""
+    """Every hidden least-squares draw has a case with reg = 0 and a duplicated-column X (X^T X singular) with
+    reg > 0."""
     for seed in range(20):
-        inputs = hidden.inputs_for(hidden.lookup("concepts.fit_least_squares"), seed)
-        assert np.linalg.matrix_rank(inputs["X_dup"]) < inputs["X_dup"].shape[1] and inputs["reg_dup"] > 0
+        cases = hidden.inputs_for(hidden.lookup("concepts.fit_least_squares"), seed)["cases"]
+        assert cases[0]["reg"] == 0 and cases[1]["reg"] > 0
+        assert np.linalg.matrix_rank(cases[2]["X"]) < cases[2]["X"].shape[1] and cases[2]["reg"] > 0
 
 
 def test_hidden_split_fractions_round_to_the_drawn_sizes():
-    """Hidden split fractions are never at a rounding half: round(fraction·N) is the size the schema expects."""
+    """Hidden split fractions are never near a rounding half: round(fraction·N) is the size the schema expects; every
+    draw has sizes rounding up, sizes rounding down and no test rows."""
     for seed in range(50):
-        inputs = hidden.inputs_for(hidden.lookup("concepts.train_val_test_split"), seed)
-        N = len(inputs["X"])
-        for frac, n in ((inputs["val_fraction"], inputs["sizes"][1]), (inputs["test_fraction"], inputs["sizes"][2])):
-            assert round(frac * N) == n and abs(frac * N - n) <= 0.31
-        assert inputs["sizes"][0] >= 1
+        cases = hidden.inputs_for(hidden.lookup("concepts.train_val_test_split"), seed)["cases"]
+        for case in cases:
+            N = len(case["X"])
+            for frac, n in ((case["val_fraction"], case["sizes"][1]), (case["test_fraction"], case["sizes"][2])):
+                assert round(frac * N) == n and abs(frac * N - n) <= 0.46
+            assert case["sizes"][0] >= 1
+        up, down, no_test = cases
+        assert all(frac * len(up["X"]) < n for frac, n in ((up["val_fraction"], up["sizes"][1]),
+                                                            (up["test_fraction"], up["sizes"][2])))
+        assert all(frac * len(down["X"]) > n for frac, n in ((down["val_fraction"], down["sizes"][1]),
+                                                              (down["test_fraction"], down["sizes"][2])))
+        assert no_test["test_fraction"] == 0 and no_test["sizes"][2] == 0
 
 
 HIDDEN_PLANTED = [
@@ -417,9 +443,8 @@ def test_planted_bug_fails_hidden_check(grading, name, buggy, phrase):
 def test_predict_judge_accepts_either_label_of_a_near_tie():
     """At an exact tie between two classes the judge accepts the larger label as well as argmax's smaller one."""
     spec = hidden.lookup("concepts.predict_gaussian")
-    inputs = spec.make_inputs(np.random.default_rng(0))
     params = {"means": np.array([[-1.0], [1.0]]), "covariances": np.ones((2, 1, 1)), "priors": np.array([0.5, 0.5])}
-    inputs = {"X": np.array([[0.0], [3.0]]), "separate": params, "shared": params}
-    spec.judge(inputs, {"y_separate": np.array([1, 1]), "y_shared": np.array([0, 1])})
+    inputs = {"cases": [{"X": np.array([[0.0], [3.0]]), "params": params}] * 2}
+    spec.judge(inputs, {"c0.y_pred": np.array([1, 1]), "c1.y_pred": np.array([0, 1])})
     with pytest.raises(AssertionError, match="labels are wrong"):
-        spec.judge(inputs, {"y_separate": np.array([1, 0]), "y_shared": np.array([0, 1])})
+        spec.judge(inputs, {"c0.y_pred": np.array([1, 0]), "c1.y_pred": np.array([0, 1])})

@@ -1,5 +1,9 @@
 """Hidden checks of assignment a0_concepts: the student's functions vs `solutions.concepts` on grading-time inputs.
 
+Every check is a fair battery (autograder.hidden.battery): each student gets every case type below, with values
+drawn for them, so a mistake one case type exposes is caught for every student or for none
+(tests/test_fair_concepts.py replays known bugs over 50 students' seeds).
+
 Also ``expected_values()``, the builder of course/expected/concepts.json (registered in autograder/expected.py):
 the reference's outputs on the visible checks' fixed inputs, plus a few typical wrong outputs the visible checks
 use only to choose a hint.
@@ -9,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograder.hidden import HiddenCheck, hidden
+from autograder.hidden import battery, hidden
 from course.checks import concepts as visible
 from course.checks.core import assert_close, assert_equal_labels, call_student
 
@@ -17,16 +21,33 @@ Schema = dict[str, tuple[tuple[int, ...], str]]
 
 
 # ---- cost functions -------------------------------------------------------------------------------------
-def _regression_loss_inputs(rng: np.random.Generator) -> dict[str, Any]:
-    """N in 1..60, targets at scales 1e-2..1e3, residuals of varied size, some exactly 0, one outlier."""
-    N = int(rng.integers(1, 61))
-    scale = 10 ** rng.uniform(-2, 3)
+def _residuals(rng: np.random.Generator, N: int, scale: float) -> dict[str, Any]:
+    """Targets y of `scale`; residuals of both signs (at least two of each when N >= 4) and one outlier of 20·scale."""
     y = scale * rng.normal(size=N)
-    y_pred = y + scale * 10 ** rng.uniform(-2, 0) * rng.normal(size=N)
-    exact = rng.random(N) < 0.2
-    y_pred[exact] = y[exact]
-    y_pred[int(rng.integers(N))] += 20 * scale
-    return {"y_pred": y_pred, "y": y}
+    r = scale * 10 ** rng.uniform(-1, 0, size=N) * rng.permutation(np.resize([1.0, -1.0], N))
+    if N > 1:
+        r[int(rng.integers(N))] += 20 * scale * rng.choice([-1.0, 1.0])
+    return {"y_pred": y + r, "y": y}
+
+
+def _mixed_residuals(rng: np.random.Generator) -> dict[str, Any]:
+    """N in 5..60 at a scale of 0.1..10, residuals of both signs, one outlier (mean ≠ median, |mean r| ≠ mean |r|)."""
+    return _residuals(rng, int(rng.integers(5, 61)), float(10 ** rng.uniform(-1, 1)))
+
+
+def _large_targets(rng: np.random.Generator) -> dict[str, Any]:
+    """N in 2..10 at a scale of 100..1000, residuals of both signs, one outlier."""
+    return _residuals(rng, int(rng.integers(2, 11)), float(10 ** rng.uniform(2, 3)))
+
+
+def _single_sample(rng: np.random.Generator) -> dict[str, Any]:
+    """N = 1 (the mean of one residual; the result is still one number)."""
+    return _residuals(rng, 1, float(10 ** rng.uniform(-1, 1)))
+
+
+REGRESSION_CASES = {"residuals of both signs with an outlier (N >= 5)": _mixed_residuals,
+                    "large targets (scale 100..1000)": _large_targets,
+                    "a single sample (N = 1)": _single_sample}
 
 
 def _loss_run(inputs: dict[str, Any], fn: Callable[..., Any]) -> dict[str, Any]:
@@ -43,21 +64,55 @@ def _loss_judge(name: str) -> Callable[[dict[str, Any], dict[str, np.ndarray]], 
 
         expected = getattr(concepts, name)(inputs["y_pred"], inputs["y"])
         assert_close(f"{name} on hidden inputs", outputs["loss"], np.array(expected),
-                     hints=[(lambda g, e: np.isclose(g, len(inputs["y"]) * e), "average over N, do not sum")])
+                     hints=[(lambda g, e: len(inputs["y"]) > 1 and np.isclose(g, len(inputs["y"]) * e),
+                             "average over N, do not sum")])
 
+    judge.__name__ = f"judge_{name}"
     return judge
 
 
-for _name in ("squared_loss", "absolute_loss"):
-    hidden(HiddenCheck(f"concepts.{_name}", _regression_loss_inputs, _loss_run, _loss_schema, _loss_judge(_name)))
+hidden(battery("concepts.squared_loss", REGRESSION_CASES, _loss_run, _loss_schema, _loss_judge("squared_loss")))
+hidden(battery("concepts.absolute_loss", REGRESSION_CASES, _loss_run, _loss_schema, _loss_judge("absolute_loss")))
 
 
-def _cross_entropy_inputs(rng: np.random.Generator) -> dict[str, Any]:
-    """N in 1..40, C in 2..8, probabilities from softmax scores from almost uniform to very confident."""
-    N, C = int(rng.integers(1, 41)), int(rng.integers(2, 9))
-    scores = 10 ** rng.uniform(-1, 1.3) * rng.normal(size=(N, C))
+def _probabilities(rng: np.random.Generator, N: int, C: int, spread: float) -> np.ndarray:
+    scores = spread * rng.normal(size=(N, C))
     p = np.exp(scores - scores.max(axis=1, keepdims=True))
-    return {"p": p / p.sum(axis=1, keepdims=True), "y": rng.integers(0, C, size=N)}
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def _many_classes(rng: np.random.Generator) -> dict[str, Any]:
+    """N in 3..40, C in 3..8, softmax probabilities from almost uniform to confident, labels of at least two
+    classes."""
+    N, C = int(rng.integers(3, 41)), int(rng.integers(3, 9))
+    y = rng.integers(0, C, size=N)
+    y[:2] = rng.choice(C, size=2, replace=False)
+    return {"p": _probabilities(rng, N, C, float(10 ** rng.uniform(-1, 0.5))), "y": rng.permutation(y)}
+
+
+def _two_classes(rng: np.random.Generator) -> dict[str, Any]:
+    """C = 2 (the Bernoulli case), N in 2..30, both labels present."""
+    N = int(rng.integers(2, 31))
+    y = rng.permutation(np.concatenate([[0, 1], rng.integers(0, 2, size=N - 2)]))
+    return {"p": _probabilities(rng, N, 2, float(10 ** rng.uniform(-1, 0.5))), "y": y}
+
+
+def _confidently_wrong(rng: np.random.Generator) -> dict[str, Any]:
+    """N in 2..20, C in 2..6: every sample gives its true class a probability of 1e-5..1e-2 (another class is the
+    most probable)."""
+    N, C = int(rng.integers(2, 21)), int(rng.integers(2, 7))
+    y = rng.integers(0, C, size=N)
+    p, true = _probabilities(rng, N, C, 1.0), 10 ** rng.uniform(-5, -2, size=N)
+    rows = np.arange(N)
+    p[rows, y] = 0.0
+    p *= (1 - true)[:, None] / p.sum(axis=1, keepdims=True)
+    p[rows, y] = true
+    return {"p": p, "y": y}
+
+
+CROSS_ENTROPY_CASES = {"several classes and labels (N >= 3, C >= 3)": _many_classes,
+                       "two classes (the Bernoulli case)": _two_classes,
+                       "confidently wrong predictions (p of the true class 1e-5..1e-2)": _confidently_wrong}
 
 
 def _cross_entropy_run(inputs: dict[str, Any], cross_entropy: Callable[..., Any]) -> dict[str, Any]:
@@ -72,96 +127,147 @@ def _cross_entropy_judge(inputs: dict[str, Any], outputs: dict[str, np.ndarray])
                  hints=[(lambda g, e: np.isclose(g, -e), "the sign is wrong: the loss is MINUS the mean log p")])
 
 
-hidden(HiddenCheck("concepts.cross_entropy", _cross_entropy_inputs, _cross_entropy_run, _loss_schema,
-                   _cross_entropy_judge))
+hidden(battery("concepts.cross_entropy", CROSS_ENTROPY_CASES, _cross_entropy_run, _loss_schema, _cross_entropy_judge))
 
 
 # ---- model complexity -----------------------------------------------------------------------------------
-def _polynomial_inputs(rng: np.random.Generator) -> dict[str, Any]:
-    """N in 1..25 points at scales 0.1..3 (zeros included), two degrees in 0..9."""
-    N = int(rng.integers(1, 26))
+def _x_values(rng: np.random.Generator, N: int) -> np.ndarray:
+    """N >= 4 points at a scale of 0.1..3 with at least one 0, one negative and one |x| > 1."""
     x = 10 ** rng.uniform(-1, 0.5) * rng.normal(size=N)
-    x[rng.random(N) < 0.15] = 0.0
-    return {"x": x, "degrees": sorted({0, int(rng.integers(1, 10))})}
+    x[:3] = 0.0, -rng.uniform(0.1, 2.0), rng.choice([-1.0, 1.0]) * rng.uniform(1.2, 3.0)
+    return rng.permutation(x)
+
+
+def _degree_zero(rng: np.random.Generator) -> dict[str, Any]:
+    """degree = 0 (a single column of ones), N in 4..25."""
+    return {"x": _x_values(rng, int(rng.integers(4, 26))), "degree": 0}
+
+
+def _degree_one(rng: np.random.Generator) -> dict[str, Any]:
+    """degree = 1 (columns 1, x), N in 4..25."""
+    return {"x": _x_values(rng, int(rng.integers(4, 26))), "degree": 1}
+
+
+def _degree_high(rng: np.random.Generator) -> dict[str, Any]:
+    """degree in 2..9, N in 4..25 with x = 0, x < 0 and |x| > 1."""
+    return {"x": _x_values(rng, int(rng.integers(4, 26))), "degree": int(rng.integers(2, 10))}
+
+
+POLYNOMIAL_CASES = {"degree 0": _degree_zero, "degree 1": _degree_one,
+                    "degree 2..9 with x = 0, x < 0 and |x| > 1": _degree_high}
 
 
 def _polynomial_run(inputs: dict[str, Any], polynomial_features: Callable[..., Any]) -> dict[str, Any]:
-    return {f"degree{d}": call_student(polynomial_features, inputs["x"], d).value for d in inputs["degrees"]}
+    return {"Phi": call_student(polynomial_features, inputs["x"], inputs["degree"]).value}
 
 
 def _polynomial_schema(inputs: dict[str, Any]) -> Schema:
-    return {f"degree{d}": ((len(inputs["x"]), d + 1), "float") for d in inputs["degrees"]}
+    return {"Phi": ((len(inputs["x"]), inputs["degree"] + 1), "float")}
 
 
 def _polynomial_judge(inputs: dict[str, Any], outputs: dict[str, np.ndarray]) -> None:
     from solutions import concepts
 
-    for d in inputs["degrees"]:
-        assert_close(f"polynomial_features(x, {d}) on hidden inputs", outputs[f"degree{d}"],
-                     concepts.polynomial_features(inputs["x"], d),
-                     hints=[(lambda g, e: np.allclose(g, e[:, ::-1]), "column k must be x**k (increasing powers)")])
+    d = inputs["degree"]
+    assert_close(f"polynomial_features(x, {d}) on hidden inputs", outputs["Phi"],
+                 concepts.polynomial_features(inputs["x"], d),
+                 hints=[(lambda g, e: np.allclose(g, e[:, ::-1]), "column k must be x**k (increasing powers)")])
 
 
-hidden(HiddenCheck("concepts.polynomial_features", _polynomial_inputs, _polynomial_run, _polynomial_schema,
-                   _polynomial_judge))
+hidden(battery("concepts.polynomial_features", POLYNOMIAL_CASES, _polynomial_run, _polynomial_schema,
+               _polynomial_judge))
 
 
-def _least_squares_inputs(rng: np.random.Generator) -> dict[str, Any]:
-    """Three problems at a random scale: full-rank X with reg = 0, with reg > 0, and X with duplicated columns
-    (rank-deficient, X^T X singular) with reg > 0. Gaussian X with N >= D + 5 keeps cond(X) modest."""
+def _regression_problem(rng: np.random.Generator, duplicated: bool) -> dict[str, Any]:
+    """Gaussian X (N >= D + 5 keeps cond(X) modest) at a scale of 0.1..10, D in 1..6; with `duplicated`, 1..3 of its
+    columns repeated (X^T X singular)."""
     D = int(rng.integers(1, 7))
     N = int(rng.integers(D + 5, 50))
-    scale = 10 ** rng.uniform(-1, 1)
+    scale = float(10 ** rng.uniform(-1, 1))
     X = scale * rng.normal(size=(N, D))
     y = X @ rng.normal(size=D) + rng.normal(size=N)
-    dup = rng.integers(0, D, size=int(rng.integers(1, 4)))
-    return {"X": X, "y": y, "reg": float(10 ** rng.uniform(-3, 1) * scale**2),
-            "X_dup": np.column_stack([X, X[:, dup]]), "reg_dup": float(10 ** rng.uniform(-2, 1) * scale**2)}
+    if duplicated:
+        X = np.column_stack([X, X[:, rng.integers(0, D, size=int(rng.integers(1, 4)))]])
+    return {"X": X, "y": y, "scale": scale}
+
+
+def _ols(rng: np.random.Generator) -> dict[str, Any]:
+    """reg = 0 (ordinary least squares), full-rank X."""
+    problem = _regression_problem(rng, duplicated=False)
+    return {"X": problem["X"], "y": problem["y"], "reg": 0.0}
+
+
+def _ridge(rng: np.random.Generator) -> dict[str, Any]:
+    """reg > 0: reg in 0.3..30 × scale² (a visible share of X^T X, never 1), full-rank X."""
+    problem = _regression_problem(rng, duplicated=False)
+    return {"X": problem["X"], "y": problem["y"], "reg": float(10 ** rng.uniform(-0.5, 1.5) * problem["scale"] ** 2)}
+
+
+def _ridge_singular(rng: np.random.Generator) -> dict[str, Any]:
+    """reg > 0 with duplicated columns (X^T X singular, X^T X + reg I positive definite), reg in 0.3..30 × scale²."""
+    problem = _regression_problem(rng, duplicated=True)
+    return {"X": problem["X"], "y": problem["y"], "reg": float(10 ** rng.uniform(-0.5, 1.5) * problem["scale"] ** 2)}
+
+
+LEAST_SQUARES_CASES = {"reg = 0, full-rank X": _ols, "reg > 0, full-rank X": _ridge,
+                       "reg > 0 and duplicated columns (X^T X singular)": _ridge_singular}
 
 
 def _least_squares_run(inputs: dict[str, Any], fit_least_squares: Callable[..., Any]) -> dict[str, Any]:
-    return {"w_ols": call_student(fit_least_squares, inputs["X"], inputs["y"], reg=0.0).value,
-            "w_ridge": call_student(fit_least_squares, inputs["X"], inputs["y"], reg=inputs["reg"]).value,
-            "w_rank_deficient": call_student(fit_least_squares, inputs["X_dup"], inputs["y"],
-                                             reg=inputs["reg_dup"]).value}
+    return {"w": call_student(fit_least_squares, inputs["X"], inputs["y"], reg=inputs["reg"]).value}
 
 
 def _least_squares_schema(inputs: dict[str, Any]) -> Schema:
-    D = inputs["X"].shape[1]
-    return {"w_ols": ((D,), "float"), "w_ridge": ((D,), "float"), "w_rank_deficient": ((inputs["X_dup"].shape[1],),
-                                                                                        "float")}
+    return {"w": ((inputs["X"].shape[1],), "float")}
 
 
 def _least_squares_judge(inputs: dict[str, Any], outputs: dict[str, np.ndarray]) -> None:
     from solutions import concepts
 
-    cases = [("w_ols", inputs["X"], 0.0), ("w_ridge", inputs["X"], inputs["reg"]),
-             ("w_rank_deficient", inputs["X_dup"], inputs["reg_dup"])]
-    for key, X, reg in cases:
-        expected = concepts.fit_least_squares(X, inputs["y"], reg=reg)
-        # different but correct solvers (solve, inv, lstsq on an augmented system) agree to ~cond²·eps ≪ 1e-6
-        assert_close(f"fit_least_squares(X, y, reg={reg:.3g}) on hidden inputs", outputs[key], expected,
-                     rtol=1e-6, atol=1e-8 * (1 + float(np.abs(expected).max())))
+    expected = concepts.fit_least_squares(inputs["X"], inputs["y"], reg=inputs["reg"])
+    # different but correct solvers (solve, inv, lstsq on an augmented system) agree to ~cond²·eps ≪ 1e-6
+    assert_close(f"fit_least_squares(X, y, reg={inputs['reg']:.3g}) on hidden inputs", outputs["w"], expected,
+                 rtol=1e-6, atol=1e-8 * (1 + float(np.abs(expected).max())))
 
 
-hidden(HiddenCheck("concepts.fit_least_squares", _least_squares_inputs, _least_squares_run, _least_squares_schema,
-                   _least_squares_judge))
+hidden(battery("concepts.fit_least_squares", LEAST_SQUARES_CASES, _least_squares_run, _least_squares_schema,
+               _least_squares_judge))
 
 
 # ---- train / validation / test ----------------------------------------------------------------------------
-def _split_inputs(rng: np.random.Generator) -> dict[str, Any]:
-    """N in 3..80 rows (first column the row id), sizes n_val, n_test drawn first; the fractions are
-    (n + u) / N with |u| <= 0.3, so round() is never at a half and int() would truncate some of them."""
-    N = int(rng.integers(3, 81))
+def _split_case(rng: np.random.Generator, u_val: float, u_test: float | None) -> dict[str, Any]:
+    """N in 12..80 rows (first column the row id); sizes n_val, n_test drawn first, fractions (n + u) / N, so
+    round(fraction·N) = n exactly, never at a half. u_test None: test_fraction = 0."""
+    N = int(rng.integers(12, 81))
     D = int(rng.integers(1, 5))
-    n_val = int(rng.integers(0, N // 2))
-    n_test = int(rng.integers(0, N - n_val - 1))
-    u = rng.uniform(-0.3, 0.3, size=2)
-    val, test = max(0.0, (n_val + u[0]) / N), max(0.0, (n_test + u[1]) / N)
+    n_val = int(rng.integers(1, N // 3))
+    n_test = 0 if u_test is None else int(rng.integers(1, N // 3))
+    val = (n_val + u_val) / N
+    test = 0.0 if u_test is None else (n_test + u_test) / N
     X = np.column_stack([np.arange(N, dtype=float), rng.normal(size=(N, D - 1))])
-    return {"X": X, "y": rng.integers(0, 5, size=N), "val_fraction": val, "test_fraction": test,
-            "seed": int(rng.integers(0, 2**31)), "sizes": (N - n_val - n_test, n_val, n_test)}
+    return {"X": X, "y": rng.integers(0, 5, size=N), "val_fraction": float(val), "test_fraction": float(test),
+            "seed": int(rng.integers(0, 2**31)), "sizes": [N - n_val - n_test, n_val, n_test]}
 
+
+def _split_round_up(rng: np.random.Generator) -> dict[str, Any]:
+    """Both fraction·N 0.3..0.45 BELOW a whole number (round goes up, int() truncates; together the fractional
+    parts exceed ½, so n_train = round((1 − val − test)·N) is one row off)."""
+    return _split_case(rng, -float(rng.uniform(0.3, 0.45)), -float(rng.uniform(0.3, 0.45)))
+
+
+def _split_round_down(rng: np.random.Generator) -> dict[str, Any]:
+    """Both fraction·N 0.3..0.45 ABOVE a whole number (round goes down, ceil would go up)."""
+    return _split_case(rng, float(rng.uniform(0.3, 0.45)), float(rng.uniform(0.3, 0.45)))
+
+
+def _split_no_test(rng: np.random.Generator) -> dict[str, Any]:
+    """test_fraction = 0 (no test rows: perm[-0:] is the whole permutation, not an empty one)."""
+    return _split_case(rng, float(rng.choice([-1.0, 1.0]) * rng.uniform(0.3, 0.45)), None)
+
+
+SPLIT_CASES = {"fractions whose sizes round up": _split_round_up,
+               "fractions whose sizes round down": _split_round_down,
+               "test_fraction = 0 (no test rows)": _split_no_test}
 
 _SPLIT_NAMES = ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test")
 
@@ -178,7 +284,7 @@ def _split_schema(inputs: dict[str, Any]) -> Schema:
     D = inputs["X"].shape[1]
     out: Schema = {}
     for n, part in zip(inputs["sizes"], ("train", "val", "test")):
-        out[f"X_{part}"], out[f"y_{part}"] = ((n, D), "float"), ((n,), "int")
+        out[f"X_{part}"], out[f"y_{part}"] = ((int(n), D), "float"), ((int(n),), "int")
     return out
 
 
@@ -197,20 +303,33 @@ def _split_judge(inputs: dict[str, Any], outputs: dict[str, np.ndarray]) -> None
             assert_equal_labels(f"{name} on hidden inputs", outputs[name], want)
 
 
-hidden(HiddenCheck("concepts.train_val_test_split", _split_inputs, _split_run, _split_schema, _split_judge))
+hidden(battery("concepts.train_val_test_split", SPLIT_CASES, _split_run, _split_schema, _split_judge))
 
 
 # ---- maximum-likelihood classification ----------------------------------------------------------------------
-def _gaussian_inputs(rng: np.random.Generator) -> dict[str, Any]:
-    """C in 2..4 classes in D in 1..4 dimensions, N_c in D+1..D+25 (unequal), a random offset and scale."""
-    C, D = int(rng.integers(2, 5)), int(rng.integers(1, 5))
-    counts = rng.integers(D + 1, D + 26, size=C)
+def _gaussian_data(rng: np.random.Generator, C: int, D: int) -> dict[str, Any]:
+    """C classes of unequal sizes N_c in D+1..D+25 (shuffled), a random offset and scale."""
+    counts = rng.permutation(D + 1 + rng.choice(25, size=C, replace=False))
     scale, offset = 10 ** rng.uniform(-1, 1), 10 ** rng.uniform(0, 2) * rng.normal(size=D)
     X = np.concatenate([offset + scale * (3 * rng.normal(size=D) + rng.normal(size=(n, D)) @ rng.normal(size=(D, D)))
                         for n in counts])
     y = np.repeat(np.arange(C), counts)
     perm = rng.permutation(len(y))
     return {"X": X[perm], "y": y[perm], "C": C}
+
+
+def _gaussian_several(rng: np.random.Generator) -> dict[str, Any]:
+    """C in 3..4 classes of unequal sizes in D in 2..4 dimensions (off-diagonal covariances), shuffled."""
+    return _gaussian_data(rng, int(rng.integers(3, 5)), int(rng.integers(2, 5)))
+
+
+def _gaussian_1d(rng: np.random.Generator) -> dict[str, Any]:
+    """Two classes of unequal sizes in one dimension, shuffled."""
+    return _gaussian_data(rng, 2, 1)
+
+
+GAUSSIAN_CASES = {"3..4 classes of unequal size in 2..4 dimensions": _gaussian_several,
+                  "two classes of unequal size in one dimension": _gaussian_1d}
 
 
 def _gaussian_run(inputs: dict[str, Any], fit_gaussian_classes: Callable[..., Any]) -> dict[str, Any]:
@@ -245,36 +364,12 @@ def _gaussian_judge(inputs: dict[str, Any], outputs: dict[str, np.ndarray]) -> N
                          outputs[prefix + key], expected[key], atol=atol, hints=hints)
 
 
-hidden(HiddenCheck("concepts.fit_gaussian_classes", _gaussian_inputs, _gaussian_run, _gaussian_schema,
-                   _gaussian_judge))
+hidden(battery("concepts.fit_gaussian_classes", GAUSSIAN_CASES, _gaussian_run, _gaussian_schema, _gaussian_judge))
 
 
 def _random_spd(rng: np.random.Generator, D: int) -> np.ndarray:
     Q, _ = np.linalg.qr(rng.normal(size=(D, D)))
     return (Q * rng.uniform(0.2, 3.0, size=D)) @ Q.T
-
-
-def _predict_inputs(rng: np.random.Generator) -> dict[str, Any]:
-    """Random Gaussians (C in 2..5, D in 1..4, SPD covariances, priors >= 0.05) — once with separate covariances,
-    once with a shared one — and N points around the means plus two far away (densities underflow there)."""
-    C, D, N = int(rng.integers(2, 6)), int(rng.integers(1, 5)), int(rng.integers(5, 60))
-    means = 2 * rng.normal(size=(C, D))
-    priors = rng.dirichlet(np.ones(C)) * (1 - 0.05 * C) + 0.05
-    X = np.vstack([means.mean(axis=0) + 2.5 * rng.normal(size=(N, D)), 500 * rng.normal(size=(2, D))])
-    shared = _random_spd(rng, D)
-    return {"X": X,
-            "separate": {"means": means, "covariances": np.stack([_random_spd(rng, D) for _ in range(C)]),
-                         "priors": priors},
-            "shared": {"means": means, "covariances": np.stack([shared] * C), "priors": priors}}
-
-
-def _predict_run(inputs: dict[str, Any], predict_gaussian: Callable[..., Any]) -> dict[str, Any]:
-    return {f"y_{kind}": call_student(predict_gaussian, {k: v.copy() for k, v in inputs[kind].items()},
-                                      inputs["X"]).value for kind in ("separate", "shared")}
-
-
-def _predict_schema(inputs: dict[str, Any]) -> Schema:
-    return {f"y_{kind}": ((len(inputs["X"]),), "int") for kind in ("separate", "shared")}
 
 
 def log_posteriors(params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
@@ -290,25 +385,123 @@ def log_posteriors(params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
     return np.column_stack(cols)
 
 
+def _decided_by(lp: np.ndarray, others: list[np.ndarray], margin: float = 1e-3) -> np.ndarray:
+    """Rows whose argmax of `lp` differs from the argmax of every score table in `others`, all by a clear margin."""
+    ok = np.ones(len(lp), dtype=bool)
+    label = np.argmax(lp, axis=1)
+    for table in [lp] + others:
+        top = np.sort(table, axis=1)
+        ok &= top[:, -1] - top[:, -2] > margin
+    for table in others:
+        ok &= np.argmax(table, axis=1) != label
+    return np.flatnonzero(ok)
+
+
+def _gaussian_params(rng: np.random.Generator, C: int, D: int, shared: bool) -> dict[str, np.ndarray]:
+    """Means 2·N(0, I); priors Dirichlet, each >= 0.05, the largest at least 3 times the smallest; covariances SPD
+    (one shared, or each a random SPD times a class scale 0.3..3, so log det Σ_c differ)."""
+    means = 2 * rng.normal(size=(C, D))
+    priors = rng.dirichlet(np.ones(C)) * (1 - 0.05 * C) + 0.05
+    lo, hi = int(np.argmin(priors)), int(np.argmax(priors))
+    if priors[hi] < 3 * priors[lo]:
+        priors[hi] += 3 * priors[lo] - priors[hi]
+        priors /= priors.sum()
+    if shared:
+        covariances = np.stack([_random_spd(rng, D)] * C)
+    else:
+        covariances = np.stack([10 ** rng.uniform(-0.5, 0.5) * _random_spd(rng, D) for _ in range(C)])
+    return {"means": means, "covariances": covariances, "priors": priors}
+
+
+def _predict_case(rng: np.random.Generator, shared: bool) -> dict[str, Any]:
+    """Random Gaussians (C in 2..4, D in 1..3) and 10..20 points near the means, plus three points where the priors
+    decide (other labels without log π_c and with π_c in its place) and, for separate covariances, three where
+    −½ log det Σ_c decides (other labels without it and with the opposite sign)."""
+    for _ in range(100):
+        C, D = int(rng.integers(2, 5)), int(rng.integers(1, 4))
+        params = _gaussian_params(rng, C, D, shared)
+        candidates = params["means"].mean(axis=0) + 2.5 * rng.normal(size=(400, D))
+        lp = log_posteriors(params, candidates)
+        log_pi = np.log(params["priors"])[None, :]
+        logdet = np.linalg.slogdet(params["covariances"])[1][None, :]
+        prior_rows = _decided_by(lp, [lp - log_pi, lp - log_pi + params["priors"][None, :]])
+        logdet_rows = _decided_by(lp, [lp + 0.5 * logdet, lp + logdet])
+        if len(prior_rows) >= 3 and (shared or len(logdet_rows) >= 3):
+            break
+    else:  # pragma: no cover - the parameters above make such points common
+        raise RuntimeError("no points where the priors decide")
+    picked = list(rng.choice(prior_rows, size=3, replace=False))
+    if not shared:
+        picked += list(rng.choice(np.setdiff1d(logdet_rows, picked), size=3, replace=False))
+    rest = np.setdiff1d(np.arange(len(candidates)), picked)
+    picked += list(rng.choice(rest, size=int(rng.integers(10, 21)), replace=False))
+    return {"params": params, "X": candidates[rng.permutation(picked)]}
+
+
+def _predict_separate(rng: np.random.Generator) -> dict[str, Any]:
+    """Separate covariances (see _predict_case)."""
+    return _predict_case(rng, shared=False)
+
+
+def _predict_shared(rng: np.random.Generator) -> dict[str, Any]:
+    """One shared covariance (see _predict_case)."""
+    return _predict_case(rng, shared=True)
+
+
+def _predict_far(rng: np.random.Generator) -> dict[str, Any]:
+    """Separate covariances and points 300..1000 from the means, where every density underflows to 0; at least
+    two of them are not of class 0 (the label an all-zero comparison gives)."""
+    for _ in range(100):
+        C, D = int(rng.integers(2, 5)), int(rng.integers(1, 4))
+        params = _gaussian_params(rng, C, D, shared=False)
+        directions = rng.normal(size=(40, D))
+        candidates = directions / np.linalg.norm(directions, axis=1, keepdims=True) * rng.uniform(300, 1000, (40, 1))
+        lp = log_posteriors(params, candidates)
+        good = _decided_by(lp, [])
+        nonzero = good[np.argmax(lp[good], axis=1) != 0]
+        if len(nonzero) >= 2:
+            break
+    else:  # pragma: no cover
+        raise RuntimeError("no far points of a class other than 0")
+    picked = list(rng.choice(nonzero, size=2, replace=False))
+    picked += list(rng.choice(np.setdiff1d(good, picked), size=min(4, len(good) - 2), replace=False))
+    return {"params": params, "X": candidates[rng.permutation(picked)]}
+
+
+PREDICT_CASES = {"separate covariances, points where the priors or log det Σ_c decide": _predict_separate,
+                 "a shared covariance, points where the priors decide": _predict_shared,
+                 "points far from the means (every density underflows)": _predict_far}
+
+
+def _predict_run(inputs: dict[str, Any], predict_gaussian: Callable[..., Any]) -> dict[str, Any]:
+    params = {k: np.array(v, copy=True) for k, v in inputs["params"].items()}
+    return {"y_pred": call_student(predict_gaussian, params, inputs["X"]).value}
+
+
+def _predict_schema(inputs: dict[str, Any]) -> Schema:
+    return {"y_pred": ((len(inputs["X"]),), "int")}
+
+
 def _predict_judge(inputs: dict[str, Any], outputs: dict[str, np.ndarray]) -> None:
     from solutions import concepts
 
-    for kind in ("separate", "shared"):
-        expected = concepts.predict_gaussian(inputs[kind], inputs["X"])
-        got = np.array(outputs[f"y_{kind}"])
-        lp = log_posteriors(inputs[kind], inputs["X"])
-        top = np.sort(lp, axis=1)
-        near_tie = top[:, -1] - top[:, -2] <= 1e-9 * (1 + np.abs(top[:, -1]))
-        rows = np.arange(len(got))
-        ok_tie = near_tie & (got >= 0) & (got < lp.shape[1])
-        ok_tie[ok_tie] = lp[rows[ok_tie], got[ok_tie]] >= top[ok_tie, -1] - 1e-9 * (1 + np.abs(top[ok_tie, -1]))
-        got = np.where(ok_tie, expected, got)  # either label of a near-tie is right
-        assert_equal_labels(f"predict_gaussian(params_{kind}, X) on hidden inputs", got, expected,
-                            hints=[(lambda g, e: np.array_equal(g[:-2], e[:-2]),
-                                    "wrong only far from the means: compare log-densities, not densities")])
+    params = inputs["params"]
+    expected = concepts.predict_gaussian(params, inputs["X"])
+    got = np.array(outputs["y_pred"])
+    lp = log_posteriors(params, inputs["X"])
+    top = np.sort(lp, axis=1)
+    near_tie = top[:, -1] - top[:, -2] <= 1e-9 * (1 + np.abs(top[:, -1]))
+    rows = np.arange(len(got))
+    ok_tie = near_tie & (got >= 0) & (got < lp.shape[1])
+    ok_tie[ok_tie] = lp[rows[ok_tie], got[ok_tie]] >= top[ok_tie, -1] - 1e-9 * (1 + np.abs(top[ok_tie, -1]))
+    got = np.where(ok_tie, expected, got)  # either label of a near-tie is right
+    far = np.linalg.norm(inputs["X"] - params["means"].mean(axis=0), axis=1) > 100
+    assert_equal_labels("predict_gaussian(params, X) on hidden inputs", got, expected,
+                        hints=[(lambda g, e: far.all(), "wrong far from the means: compare log-densities, not "
+                                                        "densities (they underflow to 0 there)")])
 
 
-hidden(HiddenCheck("concepts.predict_gaussian", _predict_inputs, _predict_run, _predict_schema, _predict_judge))
+hidden(battery("concepts.predict_gaussian", PREDICT_CASES, _predict_run, _predict_schema, _predict_judge))
 
 
 # ---- expected values of the visible checks -----------------------------------------------------------------
@@ -334,6 +527,10 @@ def expected_values() -> dict[str, Any]:
     si = visible.split_inputs()
     parts = concepts.train_val_test_split(si["X"], si["y"], si["val_fraction"], si["test_fraction"], si["seed"])
     split = {key: parts[i][:, 0].astype(int).tolist() for i, key in ((0, "train_ids"), (2, "val_ids"), (4, "test_ids"))}
+    si = visible.split_inputs_no_test()
+    parts = concepts.train_val_test_split(si["X"], si["y"], si["val_fraction"], si["test_fraction"], si["seed"])
+    split["no_test"] = {key: parts[i][:, 0].astype(int).tolist()
+                        for i, key in ((0, "train_ids"), (2, "val_ids"), (4, "test_ids"))}
     gi = visible.gaussian_inputs()
     gauss = {("shared" if shared else "separate"): {k: v.tolist() for k, v in concepts.fit_gaussian_classes(
         gi["X"], gi["y"], shared_covariance=shared).items()} for shared in (False, True)}

@@ -44,11 +44,19 @@ def least_squares_inputs() -> dict[str, Any]:
 
 
 def split_inputs() -> dict[str, Any]:
-    """X (23, 2) whose first column is the row id, y = 100 + id; fractions whose sizes need rounding
-    (0.2·23 = 4.6 → 5 validation rows, 0.15·23 = 3.45 → 3 test rows)."""
+    """X (23, 2) whose first column is the row id, y = 100 + id; fractions whose sizes need rounding, both up
+    (0.2·23 = 4.6 → 5 validation rows, 0.11·23 = 2.53 → 3 test rows, so truncating loses rows and the training size
+    is not round(0.69·23) = 16 but 23 − 5 − 3 = 15)."""
     N = 23
     X = np.column_stack([np.arange(N, dtype=float), np.linspace(-1, 1, N)])
-    return {"X": X, "y": 100 + np.arange(N), "val_fraction": 0.2, "test_fraction": 0.15, "seed": 7}
+    return {"X": X, "y": 100 + np.arange(N), "val_fraction": 0.2, "test_fraction": 0.11, "seed": 7}
+
+
+def split_inputs_no_test() -> dict[str, Any]:
+    """X (20, 2) as above, no test rows (test_fraction = 0) and a size that rounds down (0.32·20 = 6.4 → 6)."""
+    N = 20
+    X = np.column_stack([np.arange(N, dtype=float), np.linspace(-1, 1, N)])
+    return {"X": X, "y": 100 + np.arange(N), "val_fraction": 0.32, "test_fraction": 0.0, "seed": 11}
 
 
 def gaussian_inputs() -> dict[str, np.ndarray]:
@@ -188,14 +196,21 @@ def _split_parts(name: str, value: Any, call: Call) -> list[np.ndarray]:
 
 @visible("concepts.train_val_test_split")
 def check_train_val_test_split(train_val_test_split: Callable[..., Any]) -> None:
-    """A fixed split: no leaks (disjoint parts covering every row once), rounded sizes, the documented shuffle,
-    and the same split for the same seed."""
-    inp, exp = split_inputs(), load_expected("concepts")["train_val_test_split"]
+    """Two fixed splits (sizes rounding up, and no test rows with a size rounding down): no leaks (disjoint parts
+    covering every row once), rounded sizes, the documented shuffle, and the same split for the same seed."""
+    expected = load_expected("concepts")["train_val_test_split"]
+    _check_split(train_val_test_split, split_inputs(), expected)
+    _check_split(train_val_test_split, split_inputs_no_test(), expected["no_test"])
+
+
+def _check_split(train_val_test_split: Callable[..., Any], inp: dict[str, Any], exp: dict[str, Any]) -> None:
     args = (inp["X"], inp["y"], inp["val_fraction"], inp["test_fraction"], inp["seed"])
-    name = "train_val_test_split(X, y, 0.2, 0.15, seed=7)"
+    N = len(inp["X"])
+    name = (f"train_val_test_split(X ({N} rows), y, {inp['val_fraction']:g}, {inp['test_fraction']:g}, "
+            f"seed={inp['seed']})")
     call = call_student(train_val_test_split, *args)
     X_tr, y_tr, X_va, y_va, X_te, y_te = _split_parts(name, call.value, call)
-    N, parts = len(inp["X"]), {"training": (X_tr, y_tr), "validation": (X_va, y_va), "test": (X_te, y_te)}
+    parts = {"training": (X_tr, y_tr), "validation": (X_va, y_va), "test": (X_te, y_te)}
     ids = {}
     for part, (Xp, yp) in parts.items():
         if Xp.ndim != 2 or Xp.shape[1:] != inp["X"].shape[1:] or yp.shape != (len(Xp),):
@@ -205,21 +220,24 @@ def check_train_val_test_split(train_val_test_split: Callable[..., Any]) -> None
             raise AssertionError(f"{name}: in the {part} set some y no longer belong to their X rows — index X and "
                                  "y with the SAME rows")
         ids[part] = Xp[:, 0].astype(int)
+    no_test = ("" if inp["test_fraction"] else
+               " (with n_test = 0, perm[-n_test:] is perm[0:], the WHOLE permutation)")
     for a, b in (("training", "validation"), ("training", "test"), ("validation", "test")):
         shared = np.intersect1d(ids[a], ids[b])
         if shared.size:
             raise AssertionError(f"{name}: {shared.size} rows are in both the {a} and the {b} set (a leak) — "
-                                 "every row must go to exactly one set")
+                                 "every row must go to exactly one set" + (no_test if b == "test" else ""))
     every = np.concatenate(list(ids.values()))
     if len(every) != N or not np.array_equal(np.sort(every), np.arange(N)):
         raise AssertionError(f"{name}: the three sets hold {len(every)} rows ({len(np.unique(every))} distinct) "
-                             f"but X has {N}: every row must be used exactly once")
+                             f"but X has {N}: every row must be used exactly once" + no_test)
     sizes = tuple(len(ids[p]) for p in ("training", "validation", "test"))
     want = tuple(len(exp[k]) for k in ("train_ids", "val_ids", "test_ids"))
     if sizes != want:
         raise AssertionError(f"{name}: sizes (train, val, test) = {sizes}, expected {want}: n_val = "
-                             "round(val_fraction·N) = round(4.6) = 5 and n_test = round(3.45) = 3 (round, do not "
-                             "truncate with int()); the rest is for training")
+                             f"round(val_fraction·N) = round({inp['val_fraction'] * N:.4g}) = {want[1]} and n_test = "
+                             f"round({inp['test_fraction'] * N:.4g}) = {want[2]} (round, do not truncate with int() "
+                             "or round up); the rest, N − n_val − n_test, is for training")
     starts = {"training": 0, "validation": sizes[0], "test": sizes[0] + sizes[1]}
     for part, key in (("training", "train_ids"), ("validation", "val_ids"), ("test", "test_ids")):
         block = np.arange(starts[part], starts[part] + len(ids[part]))
