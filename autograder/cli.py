@@ -46,8 +46,9 @@ def grade_folder(root: Path, submissions: Path, assignment: str | None = None, r
         check_assignment(assignment, root)
     problem = isolation_problem()
     if problem and not unsafe:
-        print(f"error: refusing to grade: {problem}.\n  Run as root, or pass --unsafe to run student code as your "
-              "own user without isolation (it could then read the solutions and the gradebook).", file=sys.stderr)
+        print(f"error: refusing to grade: {problem}.\n  `nndl-course doctor` lists the isolation layers; only "
+              "--unsafe runs student code without isolation (it could then read the solutions and the gradebook).",
+              file=sys.stderr)
         return 3
     if problem:
         print(f"  ! --unsafe: student code runs without isolation ({problem})")

@@ -200,9 +200,9 @@ def autograde(root: Path, assignment: str, students: list[str], cell_timeout: fl
     root = Path(root).resolve()
     problem = sandbox.isolation_problem()
     if problem and not unsafe:
-        raise RefusedToGrade(f"refusing to grade: {problem}. Run as root, or pass --unsafe to run student code "
-                             "as your own user without isolation (it could then read the solutions and the "
-                             "gradebook).")
+        raise RefusedToGrade(f"refusing to grade: {problem}. `nndl-course doctor` lists the isolation layers; only "
+                             "--unsafe runs student code without isolation (it could then read the solutions and "
+                             "the gradebook).")
     if not unsafe:
         sandbox.lock_down_all(root)
     workers = max(1, workers or os.cpu_count() or 1)
