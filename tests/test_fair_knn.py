@@ -11,7 +11,9 @@ from typing import Any, Callable
 import numpy as np
 import pytest
 
+from autograder import hidden
 from autograder.hidden import lookup
+from course import evidence
 from course.checks.core import with_globals
 from solutions import knn
 from solutions.knn import KNearestNeighbor  # the global the bugs' cross-validations call (the check rebinds it)
@@ -277,6 +279,21 @@ def test_visible_check_catches_the_bug(exercise_id: str, bug: str) -> None:
 def test_every_hidden_check_is_a_battery(exercise_id: str) -> None:
     """Every hidden check of a1_knn runs a fixed battery of named case types."""
     assert lookup(exercise_id).case_types
+
+
+@pytest.mark.parametrize("exercise_id", ALL_IDS)
+def test_battery_inputs_travel_as_plain_data(exercise_id: str, tmp_path) -> None:
+    """The battery's inputs survive course.evidence (how the grader hands them to the sandboxed kernel): the reference
+    run on the decoded inputs passes the judge of the original ones."""
+    spec = lookup(exercise_id)
+    reference = getattr(knn, exercise_id.partition(".")[2])
+    for seed in fairness.seeds(exercise_id, 3):
+        inputs = hidden.inputs_for(spec, seed)
+        evidence.save(tmp_path, f"{exercise_id}.{seed}", inputs)
+        decoded = evidence.load(tmp_path, f"{exercise_id}.{seed}")
+        raw = spec.run(decoded, reference)
+        spec.judge(inputs, {name: hidden.to_plain(name, raw.get(name), shape, kind)
+                            for name, (shape, kind) in spec.schema(decoded).items()})
 
 
 def test_every_hidden_only_bug_has_a_reason_and_exists() -> None:
