@@ -3,14 +3,14 @@
     autograde(root, assignment, students, workers=N, unsafe=False, ...)
 
 For each (student, notebook) a pool worker (a process of the grader: it never runs student code itself)
-assembles the notebook to grade from source/ + the student's answer cells (autograder.executor), writes the
-hidden checks' grading-time inputs into a fresh jail, runs the notebook in a kernel under the student's own
-unprivileged uid with resource limits (autograder.sandbox), and judges every test cell from the evidence the
-kernel recorded (autograder.verdict). The parent process is the only gradebook writer: it writes each
-submission's scores in ONE transaction (nbgrader's ORM on the SQLite gradebook) and the graded notebook to
+assembles the notebook to grade from source/ + the student's answer cells (autograder.assemble), writes the
+hidden checks' grading-time inputs into a fresh jail, runs the notebook cell by cell (autograder.executor) in a
+kernel inside its sandbox (autograder.kernel, autograder.sandbox), and judges every test cell from the evidence
+the kernel recorded (autograder.verdict). The parent process is the only gradebook writer: it writes each
+submission's scores in ONE transaction (autograder.gradebook) and the graded notebook to
 autograded/<student>/<assignment>/ (for `nbgrader generate_feedback`), so a crash never leaves a half-written
-submission and a re-run gives the same result. Without root it refuses (see autograder.sandbox) unless
-`unsafe`.
+submission and a re-run gives the same result. Where the sandbox cannot isolate it refuses (see
+autograder.sandbox) unless `unsafe`.
 
 `nbgrader_autograde` is stock nbgrader's serial autograde (kept for comparison: bench/grading.py).
 """
@@ -92,7 +92,7 @@ def grade_submission(task: Task) -> dict[str, Any]:
     """Grade one submission (in a pool worker): returns scores, graded notebooks (JSON) and report lines."""
     import nbformat
 
-    from autograder import executor, hidden, sandbox, verdict
+    from autograder import assemble, executor, hidden, sandbox, verdict
     from course import evidence
 
     root = Path(task.root)
@@ -108,7 +108,7 @@ def grade_submission(task: Task) -> dict[str, Any]:
                 student_nb = nbformat.read(submitted, as_version=4)
             except Exception as exc:  # noqa: BLE001 - unreadable: graded as the release, and said so
                 out["lines"].append(f"{name}: unreadable notebook ({type(exc).__name__})")
-        asm = executor.assemble(source, release, student_nb)
+        asm = assemble.assemble(source, release, student_nb)
         jail = sandbox.make_jail(Path(task.jail_base), f"s{task.slot}-{os.getpid()}-{next(_counter)}", task.uid)
         try:
             for helper in sorted((root / "release" / task.assignment).iterdir()):

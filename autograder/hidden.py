@@ -16,7 +16,7 @@ which runs in three steps, so the verdict can move out of the student's kernel w
    ``judge`` needs nothing but the evidence files, so a grader process can run it later
    (``NNDL_HIDDEN_VERDICT=outside`` makes the kernel stop after step 2).
 
-Under ``nndl-course grade`` (autograder.executor) this module runs in the sandboxed kernel *without* the secret
+Under ``nndl-course grade`` (autograder.grade) this module runs in the sandboxed kernel *without* the secret
 or `solutions`: ``$NNDL_SANDBOX_IO`` points at a folder where the grader wrote the inputs it drew (step 1), the
 kernel does step 2 only, and the grader's worker process does step 3 (autograder.verdict).
 """

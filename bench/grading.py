@@ -12,7 +12,7 @@ same per-call check budget (3 s, like the demo). Results are appended to bench/r
 
 `--isolation` instead compares, in the same process and alternating run by run, the sandboxed pool with each
 kernel in its private filesystem view (bubblewrap: mount/PID/net namespaces + own uid, what `grade` does) and
-the isolation before it (own uid + rlimits + network namespace only, `executor.Kernel.use_view = False`):
+the isolation before it (own uid + rlimits + network namespace only, `kernel.Kernel.use_view = False`):
 medians, seconds per notebook and the ratio.
 """
 import argparse
@@ -82,20 +82,20 @@ def run_pool(n: int, workers: int, unsafe: bool) -> tuple[float, dict[str, float
 
 def compare_isolation(args: argparse.Namespace) -> int:
     """Pool with the filesystem view vs the uid-only isolation before it, alternating, same process."""
-    from autograder import executor
+    from autograder import kernel
 
     times: dict[str, list[float]] = {"uid only (before)": [], "view + uid (bubblewrap)": []}
     same = True
     for _ in range(args.repeat):
         got = {}
         for label, view in (("uid only (before)", False), ("view + uid (bubblewrap)", True)):
-            executor.Kernel.use_view = view  # inherited by the pool's forked workers
+            kernel.Kernel.use_view = view  # inherited by the pool's forked workers
             t, tot = run_pool(args.students, args.workers, False)
             times[label].append(t)
             got[label] = tot
             print(f"  {label:<26} {t:7.1f} s", flush=True)
         same = same and len(set(map(lambda d: tuple(sorted(d.items())), got.values()))) == 1
-    executor.Kernel.use_view = True
+    kernel.Kernel.use_view = True
     old, new = (statistics.median(v) for v in times.values())
     lines = [f"isolation cost: grading {args.students} a1_knn notebooks, {args.workers} workers, {os.cpu_count()} "
              f"cores, median of {args.repeat} (alternating, same process):"]

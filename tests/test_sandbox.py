@@ -9,9 +9,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import pytest
 
-from autograder import executor, sandbox
+from autograder import executor, kernel as kernels, sandbox
 from autograder.cli import main
 from autograder.kernel_env import build_kernel_env
 
@@ -125,7 +124,7 @@ def test_kernel_runs_in_its_own_view_as_its_own_uid_with_limits(tmp_path) -> Non
     uid = sandbox.uid_for(62)
     limits = sandbox.Limits(memory=3 * 2**30, cpu=100, nproc=50, fsize=2**20)
     jail = sandbox.make_jail(base, "p", uid)
-    kernel = executor.Kernel(build_kernel_env(), jail, limits, {})
+    kernel = kernels.Kernel(build_kernel_env(), jail, limits, {})
     try:
         kernel.start()
         status, outputs = kernel.execute(f"LOCKED = {str(visible / 'answers.txt')!r}\n" + PROBE, 30)
