@@ -7,7 +7,7 @@ A code cell of a source notebook whose nbgrader grade_id is
 - ``<module>-<name>-provided`` (a read-only cell) gets that source verbatim (decorators dropped).
 
 ``python -m autograder.authoring`` rewrites source/*/*.ipynb; ``--check`` only reports cells out of sync
-(tests/test_authoring.py runs it).
+(tests/grading/test_authoring.py runs it).
 """
 
 import ast

@@ -2,7 +2,7 @@
 
 The visible checks ship these numbers to students (like the numbers printed in CS231n's notebooks); the inputs
 come from course.checks.<module>, the outputs from the reference. `python -m autograder.expected` rewrites
-the files; `--check` (and tests/test_expected.py) proves the committed files equal a fresh generation
+the files; `--check` (and tests/checks/test_expected.py) proves the committed files equal a fresh generation
 NUMERICALLY (`differences`: floats within RTOL), never as text: exp, log and BLAS differ in the last bit
 between CPUs, so the committed text cannot be reproduced byte for byte on every machine.
 """

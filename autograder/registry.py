@@ -9,7 +9,7 @@ From the registry, ``python -m autograder.registry`` writes what used to be writ
 - ``source/<assignment>/provided.py`` for an assignment that `uses` exercises of EARLIER assignments: their
   reference code, read-only (nbgrader copies it into the release).
 
-``--check`` writes nothing and exits 1 listing what is stale (tests/test_registry.py runs it). The round-trip tests
+``--check`` writes nothing and exits 1 listing what is stale (tests/assignments/test_registry.py runs it). The round-trip tests
 read exercise ids and totals from here instead of hard-coding them.
 """
 

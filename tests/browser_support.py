@@ -1,4 +1,4 @@
-"""Helpers of tests/test_browser.py: Debian's chromium, a throw-away JupyterLab server, failure screenshots.
+"""Helpers of tests/course/test_browser.py: Debian's chromium, a throw-away JupyterLab server, failure screenshots.
 
 Facts these follow (measured): docs/notes/browser-testing.md. Chromium is Debian's (never
 `playwright install`); the server runs on a free loopback port with a temporary token, in its own process

@@ -1,6 +1,6 @@
 """Fairness harness: a known bug is caught for EVERY student or for none; the reference passes for every student.
 
-Each ``tests/test_fair_<module>.py`` lists, per exercise, known-bug variants (one per failure mode the notebook
+Each ``tests/checks/test_fair_<module>.py`` lists, per exercise, known-bug variants (one per failure mode the notebook
 teaches) and replays them through the hidden check over `NUM_DRAWS` students' seeds (autograder.hidden.evaluate,
 in-process, the same run/convert/judge steps as grading), and once through the visible check on its fixed inputs.
 """

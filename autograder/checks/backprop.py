@@ -6,7 +6,7 @@ y), an upstream gradient df far from 1; the small graph: z > w, z < w and a tie 
 pre-activations of both signs (M != D), a square W (M == D) and a pre-activation of EXACTLY 0 (the x <= 0 branch);
 the exam graph: n > m and n < m; the exam network: alpha_PReLU in (0, 1), alpha_PReLU > 1 (the max shorthand),
 alpha_ELU >= 1 with q3 of both signs (ELU's max shorthand), pre-activations in the hundreds (e^q3 beyond float
-range), and exact zeros in q1 and in q3 (zero rows of W1 / W2). tests/test_fair_backprop.py replays one known bug
+range), and exact zeros in q1 and in q3 (zero rows of W1 / W2). tests/checks/test_fair_backprop.py replays one known bug
 per failure mode over 50 students: caught in every draw.
 
 Also here: ``expected_values()``, the builder of course/expected/backprop.json (see autograder/expected.py).

@@ -2,7 +2,7 @@
 
 Every check is a fair battery (autograder.hidden.battery): each student gets every case type below, with values
 drawn for them, so a mistake one case type exposes is caught for every student or for none
-(tests/test_fair_concepts.py replays known bugs over 50 students' seeds).
+(tests/checks/test_fair_concepts.py replays known bugs over 50 students' seeds).
 
 Also ``expected_values()``, the builder of course/expected/concepts.json (registered in autograder/expected.py):
 the reference's outputs on the visible checks' fixed inputs, plus a few typical wrong outputs the visible checks

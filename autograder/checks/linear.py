@@ -5,7 +5,7 @@ every failure mode the notebook teaches — reg > 0 (missing, halved or un-doubl
 hinge margin positive (averaging, the correct class's count), N = 1, hinge margins of exactly 0 (SVM), scores
 beyond exp's range and rows far apart (softmax's shift by each row's maximum); for train reg > 0, batch_size > N
 and a label gap (C = max(y) + 1), with seed reproducibility; for predict N > C, N < C and N = 1.
-tests/test_fair_linear.py replays one known bug per failure mode over 50 students: caught in every draw.
+tests/checks/test_fair_linear.py replays one known bug per failure mode over 50 students: caught in every draw.
 """
 
 from typing import Any, Callable

@@ -56,7 +56,7 @@ def three_layer_inputs() -> list[dict[str, Any]]:
     ~1e5 cannot resolve 1e-7)."""
     draws = []
     # seeds chosen so that |q1|, |q2|, |q3| lie in [0.05, 3] with both signs and |x| >= 0.2: the reference then
-    # agrees with centred differences to < 1e-8, a margin of 10 under the threshold (tests/test_checks_backprop.py)
+    # agrees with centred differences to < 1e-8, a margin of 10 under the threshold (tests/checks/test_checks_backprop.py)
     for seed, n, m, alpha_prelu, alpha_elu in ((622, 4, 3, 0.2, 1.0), (606, 3, 2, 1.5, 0.5), (628, 5, 4, 0.1, 2.0)):
         rng = np.random.default_rng(seed)
         draws.append({"x": rng.normal(size=n), "y": rng.normal(size=m), "W1": 0.6 * rng.normal(size=(n, n)),

@@ -21,7 +21,7 @@ GRAD_TOL = 1e-7  # analytic vs numerical gradient, float64, h = 1e-5, inputs awa
 def loss_inputs() -> dict[str, Any]:
     """W (6, 4), X (11, 6) with a bias column of ones, y (11,) covering every class, reg 0.1.
 
-    Every hinge margin s_j - s_y + 1 is at least 1e-2 away from 0 (tests/test_checks_linear.py proves it),
+    Every hinge margin s_j - s_y + 1 is at least 1e-2 away from 0 (tests/checks/test_checks_linear.py proves it),
     so a centred difference with h = 1e-5 never crosses a kink.
     """
     rng = np.random.default_rng(202)

@@ -1,4 +1,4 @@
-"""Planted classes for the round trip (tests/test_round_trip.py): one module per assignment, named after it.
+"""Planted classes for the round trip (tests/assignments/test_round_trip.py): one module per assignment, named after it.
 
 Each module defines ``STUDENTS``: {student: Student} — the answers a student hands in and which exercises they
 must earn full marks for (every other test cell must score 0) — and ``FEEDBACK``: [(student, grade_id, phrase)],

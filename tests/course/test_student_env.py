@@ -21,7 +21,7 @@ from types import SimpleNamespace
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("build_student_wheel", ROOT / "tools" / "build_student_wheel.py")
 bsw = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bsw)

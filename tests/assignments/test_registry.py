@@ -9,7 +9,7 @@ import pytest
 
 from autograder import authoring, registry
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXERCISES = [e for a in registry.load().values() for e in a.exercises]
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from autograder import grade, settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_settings_of_this_course_come_from_its_nbgrader_config():

@@ -8,7 +8,7 @@ import pytest
 from autograder import hidden
 from solutions import knn
 from tests.strategies import expansion_atol
-from tests.test_checks_knn import (
+from tests.checks.test_checks_knn import (
     clipped_right_to_left,
     cv_returns_counts,
     cv_trains_on_validation_fold,

@@ -28,7 +28,7 @@ from tests.nbtools import autograded_notebook, grade_id, reference_answers, subm
 
 pytestmark = pytest.mark.nbgrader
 A, NB = "a1_knn", "knn.ipynb"
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 20  # seconds per cell: room for a loaded 2-core machine (the looper's cell is killed after it)
 HOST_MARKER = f"nndl-host-marker-{os.getpid()}"  # planted in the host's /tmp: the kernel must not see it
 EXERCISES = ["compute_distances_two_loops", "compute_distances_one_loop", "compute_distances_no_loops",

@@ -4,7 +4,7 @@ bug is caught for every student, the reference for none.
 Per exercise, a table of known-bug variants, one per failure mode the notebook teaches, replayed through the hidden
 check over 50 students' seeds (tests/fairness.py) and once through the visible check on its fixed inputs. A bug
 the visible check deliberately leaves to the hidden check is listed in HIDDEN_ONLY with its reason. (The activation
-layers are tests/test_fair_layers.py's.)
+layers are tests/checks/test_fair_layers.py's.)
 """
 
 import inspect

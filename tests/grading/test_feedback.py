@@ -1,6 +1,6 @@
 """Feedback pages are self-contained: maths typeset as MathML when the page is written, no MathJax, no network.
 
-These run nbconvert in-process on small notebooks (fast); tests/test_browser.py opens a real feedback page from
+These run nbconvert in-process on small notebooks (fast); tests/course/test_browser.py opens a real feedback page from
 the nbgrader pipeline in chromium with the network blocked.
 """
 import html
