@@ -11,9 +11,7 @@ import inspect
 from typing import Any, Callable
 
 import numpy as np
-import pytest
 
-from autograder.hidden import lookup
 from course.checks.core import with_globals
 from solutions import backprop
 from tests import fairness
@@ -257,20 +255,9 @@ HIDDEN_ONLY: dict[tuple[str, str], str] = {
     ("backprop.three_layer_prelu_elu", "PReLU'(0) = 1"): AT_ZERO,
 }
 
-CASES = [(eid, name) for eid, table in BUGS.items() for name in table]
 
 
 # ---- the tests ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("exercise_id, bug", CASES, ids=[f"{e}:{b}" for e, b in CASES])
-def test_hidden_check_catches_the_bug_in_every_draw(exercise_id: str, bug: str) -> None:
-    """The hidden check fails this known bug for every one of 50 students."""
-    fairness.assert_caught_in_every_draw(exercise_id, BUGS[exercise_id][bug])
-
-
-@pytest.mark.parametrize("exercise_id", IDS)
-def test_hidden_check_passes_the_reference_in_every_draw(exercise_id: str) -> None:
-    """The hidden check passes solutions.backprop for every one of 50 students."""
-    fairness.assert_passes_in_every_draw(exercise_id, getattr(backprop, exercise_id.partition(".")[2]))
 
 
 INDEPENDENT = {  # right answers written independently of solutions (the bug tables with every switch off)
@@ -280,35 +267,6 @@ INDEPENDENT = {  # right answers written independently of solutions (the bug tab
     "backprop.three_layer_prelu_elu": _named("three_layer_prelu_elu", {"": _exam_bug()})[""],
     "backprop.max_gate": _named("max_gate", {"": lambda x, y, df: (np.where(x > y, df, 0.0), np.where(x > y, 0.0, df))})[""],
 }
-
-
-@pytest.mark.parametrize("exercise_id", sorted(INDEPENDENT))
-def test_independent_right_answers_pass_in_every_draw(exercise_id: str) -> None:
-    """A right answer written differently from solutions passes the hidden check for every student, and the visible one."""
-    fairness.assert_passes_in_every_draw(exercise_id, INDEPENDENT[exercise_id])
-    assert fairness.visible_verdict(exercise_id, INDEPENDENT[exercise_id]) is None
-
-
-@pytest.mark.parametrize("exercise_id, bug", CASES, ids=[f"{e}:{b}" for e, b in CASES])
-def test_visible_check_catches_the_bug(exercise_id: str, bug: str) -> None:
-    """The visible check fails this known bug on its fixed inputs (unless it is listed as hidden-only)."""
-    verdict = fairness.visible_verdict(exercise_id, BUGS[exercise_id][bug])
-    if (exercise_id, bug) in HIDDEN_ONLY:
-        assert verdict is None, f"{bug} is listed as hidden-only but the visible check fails it: {verdict}"
-    else:
-        assert verdict is not None, f"the visible check passes the bug {bug!r}"
-
-
-@pytest.mark.parametrize("exercise_id", IDS)
-def test_every_hidden_check_is_a_battery(exercise_id: str) -> None:
-    """Every hidden check of the a3 graph exercises runs a fixed battery of named case types."""
-    assert lookup(exercise_id).case_types
-
-
-def test_every_hidden_only_bug_has_a_reason_and_exists() -> None:
-    """HIDDEN_ONLY names only bugs of the tables, each with a reason."""
-    for (exercise_id, bug), reason in HIDDEN_ONLY.items():
-        assert bug in BUGS[exercise_id] and len(reason) > 20
 
 
 # ---- no collateral loss ---------------------------------------------------------------------------------
@@ -345,3 +303,6 @@ def test_exam_graph_keeps_full_marks_when_the_network_is_wrong() -> None:
     fn = with_globals(backprop.exam_graph, three_layer_prelu_elu=EXAM_BUGS["no 1/2"])
     assert fairness.visible_verdict("backprop.exam_graph", fn) is None
     fairness.assert_passes_in_every_draw("backprop.exam_graph", fn)
+
+
+RIGHT = {eid: {"independent": fn} for eid, fn in INDEPENDENT.items()}
