@@ -32,7 +32,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 UID_BASE = 1_900_000_000  # far above any real account; numeric only (no /etc/passwd entry is created)
 # release/ and course/ are what students have anyway; the venv holds third-party code (and the editable
@@ -204,16 +204,20 @@ def view_command(argv: list[str], jail: "Jail", read_only: list[Path], launcher_
 
 def namespace_processes(pid_ns: int, skip: frozenset[int] | set[int] = frozenset()) -> list[int]:
     """Pids (host view, no zombies) of the processes in PID namespace `pid_ns` (its inode number)."""
+    return _live_processes(lambda entry: int(entry) not in skip and os.stat(f"/proc/{entry}/ns/pid").st_ino == pid_ns)
+
+
+def _live_processes(belongs: Callable[[str], bool]) -> list[int]:
+    """Pids (host view) of the live processes (not zombies) for whose /proc entry name `belongs(entry)` is true."""
     pids = []
     for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) in skip:
+        if not entry.isdigit():
             continue
         try:
-            if os.stat(f"/proc/{entry}/ns/pid").st_ino != pid_ns:
-                continue
-            with open(f"/proc/{entry}/stat") as fh:
-                if fh.read().rpartition(")")[2].split()[0] not in ("Z", "X"):
-                    pids.append(int(entry))
+            if belongs(entry):
+                with open(f"/proc/{entry}/stat") as fh:
+                    if fh.read().rpartition(")")[2].split()[0] not in ("Z", "X"):
+                        pids.append(int(entry))
         except (OSError, IndexError):
             continue
     return pids
@@ -453,17 +457,7 @@ def processes_of(uid: int) -> list[int]:
 
 def sandbox_processes() -> list[int]:
     """Pids of every process running under a sandbox uid (any grading run's)."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.stat(f"/proc/{entry}").st_uid >= UID_BASE:
-                    with open(f"/proc/{entry}/stat") as fh:
-                        if fh.read().rpartition(")")[2].split()[0] not in ("Z", "X"):
-                            pids.append(int(entry))
-            except (OSError, IndexError):
-                continue
-    return pids
+    return _live_processes(lambda entry: os.stat(f"/proc/{entry}").st_uid >= UID_BASE)
 
 
 def kill_uid(uid: int | None, rounds: int = 20, keep: int | None = None, pause: float = 0.05) -> int:

@@ -80,6 +80,16 @@ def run_pool(n: int, workers: int, unsafe: bool) -> tuple[float, dict[str, float
         return elapsed, totals(root)
 
 
+def report(lines: list[str]) -> int:
+    """Print the result and append it, dated, to bench/results/grading.txt."""
+    print("\n".join(lines))
+    out = REPO / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "grading.txt").open("a") as fh:
+        fh.write(time.strftime("%Y-%m-%d %H:%M ") + "\n".join(lines) + "\n")
+    return 0
+
+
 def compare_isolation(args: argparse.Namespace) -> int:
     """Pool with the filesystem view vs the uid-only isolation before it, alternating, same process."""
     from autograder import kernel
@@ -102,12 +112,7 @@ def compare_isolation(args: argparse.Namespace) -> int:
     lines += [f"  {label:<26} {statistics.median(v):7.1f} s  ({statistics.median(v) / args.students:.2f} s/notebook)"
               for label, v in times.items()]
     lines.append(f"  ratio view/before {new / old:.3f}   same totals for every student: {same}")
-    print("\n".join(lines))
-    out = REPO / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    with (out / "grading.txt").open("a") as fh:
-        fh.write(time.strftime("%Y-%m-%d %H:%M ") + "\n".join(lines) + "\n")
-    return 0
+    return report(lines)
 
 
 def main() -> int:
@@ -143,12 +148,7 @@ def main() -> int:
         f"  nndl-course pool ({args.workers} workers, sandboxed) {mp:7.1f} s  ({mp / args.students:.2f} s/notebook)",
         f"  ratio stock/pool {ms / mp:.2f}x   same totals for every student: {same}",
     ]
-    print("\n".join(lines))
-    out = REPO / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    with (out / "grading.txt").open("a") as fh:
-        fh.write(time.strftime("%Y-%m-%d %H:%M ") + "\n".join(lines) + "\n")
-    return 0
+    return report(lines)
 
 
 if __name__ == "__main__":
