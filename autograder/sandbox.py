@@ -228,9 +228,14 @@ def kill_namespace(pid_ns: int | None, keep: frozenset[int] | set[int] = frozens
     """SIGKILL every process of PID namespace `pid_ns` but `keep` until none is left; returns how many."""
     if not pid_ns:
         return 0
+    return _kill_until_gone(lambda: namespace_processes(pid_ns, keep), rounds, pause)
+
+
+def _kill_until_gone(find: Callable[[], list[int]], rounds: int, pause: float) -> int:
+    """SIGKILL what `find()` lists, again and again (a fork loop refills it), until it lists nothing; how many."""
     killed = 0
     for _ in range(rounds):
-        pids = namespace_processes(pid_ns, keep)
+        pids = find()
         if not pids:
             break
         for pid in pids:
@@ -467,19 +472,7 @@ def kill_uid(uid: int | None, rounds: int = 20, keep: int | None = None, pause: 
     """
     if uid is None or uid < UID_BASE:
         return 0
-    killed = 0
-    for _ in range(rounds):
-        pids = [p for p in processes_of(uid) if p != keep]
-        if not pids:
-            break
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed += 1
-            except ProcessLookupError:
-                pass
-        time.sleep(pause)
-    return killed
+    return _kill_until_gone(lambda: [p for p in processes_of(uid) if p != keep], rounds, pause)
 
 
 def kill_strays(uid: int | None, keep: int) -> int:
