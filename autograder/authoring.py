@@ -139,9 +139,7 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-# ---- writing new source notebooks -----------------------------------------------------------------------
-# Cell constructors for instructors who author a notebook from a script: each sets the nbgrader metadata
-# (schema v3) and a stable cell id; solution and provided cells are filled by sync_notebook.
+# ---- test cells (written by autograder.registry from assignments.toml) ----------------------------------------
 def _meta(grade_id: str, grade: bool = False, solution: bool = False, locked: bool = False,
           points: float | None = None) -> dict[str, Any]:
     m: dict[str, Any] = {"schema_version": 3, "grade": grade, "solution": solution, "locked": locked,
@@ -149,36 +147,6 @@ def _meta(grade_id: str, grade: bool = False, solution: bool = False, locked: bo
     if points is not None:
         m["points"] = points
     return {"nbgrader": m}
-
-
-def markdown(text: str, grade_id: str | None = None) -> Any:
-    """A markdown cell (read-only when it has a grade_id)."""
-    cell = nbformat.v4.new_markdown_cell(textwrap.dedent(text).strip("\n"))
-    if grade_id:
-        cell.metadata = _meta(grade_id, locked=True)
-    return cell
-
-
-def code(src: str, grade_id: str | None = None) -> Any:
-    """A code cell the student may edit (read-only when it has a grade_id)."""
-    cell = nbformat.v4.new_code_cell(textwrap.dedent(src).strip("\n"))
-    if grade_id:
-        cell.metadata = _meta(grade_id, locked=True)
-    return cell
-
-
-def solution(module: str, name: str) -> Any:
-    """The answer cell of exercise module.name (filled from solutions/ by sync_notebook)."""
-    cell = nbformat.v4.new_code_cell("# filled by `python -m autograder.authoring`")
-    cell.metadata = _meta(f"{module}-{name}-solution", solution=True)
-    return cell
-
-
-def provided(module: str, name: str) -> Any:
-    """A read-only cell holding solutions.module.name verbatim (a given helper, not an exercise)."""
-    cell = nbformat.v4.new_code_cell("# filled by `python -m autograder.authoring`")
-    cell.metadata = _meta(f"{module}-{name}-provided", locked=True)
-    return cell
 
 
 def tests(module: str, name: str, visible_points: float, hidden_points: float, args: str | None = None) -> list[Any]:
@@ -197,16 +165,3 @@ def tests(module: str, name: str, visible_points: float, hidden_points: float, a
         f'hidden_check("{exercise}", {args})\n### END HIDDEN TESTS')
     hidden_cell.metadata = _meta(f"{module}-{name}-hidden", grade=True, locked=True, points=hidden_points)
     return [visible, hidden_cell]
-
-
-def write_notebook(cells: list[Any], path: Path) -> None:
-    """Write a source notebook: stable cell ids, Python 3 kernelspec, validated, solutions synced."""
-    nb = nbformat.v4.new_notebook(cells=cells)
-    nb.metadata = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-                   "language_info": {"name": "python"}}
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell-{i:02d}"
-    nbformat.validate(nb)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    sync_notebook(path)

@@ -19,7 +19,6 @@ from course.checks import visible
 from course.checks.core import Call, as_array, assert_close, call_student, load_expected
 
 ACTIVATIONS = ("relu", "leaky_relu", "prelu", "softplus", "elu", "sigmoid", "tanh")
-ALPHA_LAYERS = {"leaky_relu", "prelu", "elu"}
 CACHE_OF = {"relu": "x", "softplus": "x", "leaky_relu": "(x, alpha)", "prelu": "(x, alpha)", "elu": "(x, alpha)",
             "sigmoid": "out", "tanh": "out"}
 DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}  # the signatures' defaults (PReLU's alpha has none)
