@@ -36,6 +36,9 @@ COURSE_ROOT = Path(__file__).resolve().parents[1]
 DEV_SECRET = "nndl-course-development-secret"
 
 
+Schema = dict[str, tuple[tuple[int, ...], str]]  # output name -> (shape, "float" | "int")
+
+
 @dataclass(frozen=True)
 class HiddenCheck:
     """One hidden check: how to draw inputs, run the student's code, and what the reference says."""
@@ -43,7 +46,7 @@ class HiddenCheck:
     exercise_id: str
     make_inputs: Callable[[np.random.Generator], dict[str, Any]]
     run: Callable[..., dict[str, Any]]  # (inputs, *functions) -> raw outputs (student code runs here)
-    schema: Callable[[dict[str, Any]], dict[str, tuple[tuple[int, ...], str]]]  # name -> (shape, "float"|"int")
+    schema: Callable[[dict[str, Any]], Schema]
     judge: Callable[[dict[str, Any], dict[str, np.ndarray]], None]  # (inputs, plain outputs) -> AssertionError
     case_types: tuple[str, ...] = ()  # the battery every student gets (see `battery`)
 
@@ -73,7 +76,6 @@ def lookup(exercise_id: str) -> HiddenCheck:
 
 # ---- fair batteries -------------------------------------------------------------------------------------
 CaseMaker = Callable[[np.random.Generator], dict[str, Any]]
-Schema = dict[str, tuple[tuple[int, ...], str]]
 
 
 def battery(exercise_id: str, cases: dict[str, CaseMaker], run: Callable[..., dict[str, Any]],
@@ -126,12 +128,9 @@ def evaluate(exercise_id: str, seed: int, *functions: Callable[..., Any]) -> str
     code raises count as a failure, as they do under grading.
     """
     spec = lookup(exercise_id)
-    inputs = inputs_for(spec, seed)
     try:
-        raw = spec.run(inputs, *functions)
-        outputs = {name: to_plain(name, raw.get(name) if isinstance(raw, dict) else None, shape, kind)
-                   for name, (shape, kind) in spec.schema(inputs).items()}
-        spec.judge(inputs_for(spec, seed), outputs)
+        outputs = run_plain(spec, inputs_for(spec, seed), *functions)
+        spec.judge(inputs_for(spec, seed), outputs)  # freshly drawn, as `judge` re-derives them (no mutation leaks)
     except Exception as exc:  # noqa: BLE001 - any failure of a student's function is a verdict
         return f"{type(exc).__name__}: {exc}"
     return None
@@ -219,6 +218,13 @@ def inputs_for(spec: HiddenCheck, seed: int) -> dict[str, Any]:
     return spec.make_inputs(np.random.default_rng(seed))
 
 
+def run_plain(spec: HiddenCheck, inputs: dict[str, Any], *functions: Callable[..., Any]) -> dict[str, np.ndarray]:
+    """Step 2 without the files: the student's functions on `inputs`, outputs converted to the schema's plain data."""
+    raw = spec.run(inputs, *functions)
+    return {name: to_plain(name, raw.get(name) if isinstance(raw, dict) else None, shape, kind)
+            for name, (shape, kind) in spec.schema(inputs).items()}
+
+
 def record(exercise_id: str, *functions: Callable[..., Any]) -> Path:
     """Steps 1–2: run the student's functions on grading-time inputs and write the evidence. Returns its dir.
 
@@ -239,9 +245,7 @@ def record(exercise_id: str, *functions: Callable[..., Any]) -> Path:
         meta = {"exercise_id": exercise_id, "student": student, "seed": str(seed)}
         inputs = inputs_for(spec, seed)
     try:
-        raw = spec.run(inputs, *functions)
-        outputs = {name: to_plain(name, raw.get(name) if isinstance(raw, dict) else None, shape, kind)
-                   for name, (shape, kind) in spec.schema(inputs).items()}
+        outputs = run_plain(spec, inputs, *functions)
     except BaseException as exc:
         write_evidence(directory, exercise_id, {**meta, "status": "error",
                                                 "error": f"{type(exc).__name__}: {exc}"[:2000]}, {})

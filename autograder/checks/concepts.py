@@ -13,11 +13,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograder.hidden import battery, hidden
+from autograder.hidden import Schema, battery, hidden
 from course.checks import concepts as visible
 from course.checks.core import assert_close, assert_equal_labels, call_student
 
-Schema = dict[str, tuple[tuple[int, ...], str]]
 
 
 # ---- cost functions -------------------------------------------------------------------------------------

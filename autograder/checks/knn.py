@@ -9,11 +9,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograder.hidden import battery, hidden
+from autograder.hidden import Schema, battery, hidden
 from course.checks import knn as visible
 from course.checks.core import assert_close, assert_equal_labels, call_student
 
-Schema = dict[str, tuple[tuple[int, ...], str]]
 
 
 # ---- distances ------------------------------------------------------------------------------------------

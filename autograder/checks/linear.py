@@ -12,13 +12,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograder.hidden import battery, hidden
+from autograder.hidden import Schema, battery, hidden
 from course.checks import linear as visible
 from course.checks.core import assert_close, assert_equal_labels, call_student
-
-Schema = dict[str, tuple[tuple[int, ...], str]]
-
-LOSSES = ("svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive", "softmax_loss_vectorized")
 
 
 # ---- losses ---------------------------------------------------------------------------------------------

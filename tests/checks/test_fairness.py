@@ -83,9 +83,7 @@ def test_battery_inputs_travel_as_plain_data(exercise_id: str, tmp_path) -> None
         inputs = hidden.inputs_for(spec, seed)
         evidence.save(tmp_path, f"{exercise_id}.{seed}", inputs)
         decoded = evidence.load(tmp_path, f"{exercise_id}.{seed}")
-        raw = spec.run(decoded, reference(exercise_id))
-        spec.judge(inputs, {name: hidden.to_plain(name, raw.get(name), shape, kind)
-                            for name, (shape, kind) in spec.schema(decoded).items()})
+        spec.judge(inputs, hidden.run_plain(spec, decoded, reference(exercise_id)))
 
 
 def test_every_hidden_only_bug_has_a_reason_and_exists() -> None:
