@@ -211,10 +211,8 @@ def _train_run(inputs: dict[str, Any], train: Callable[..., Any]) -> dict[str, A
     record = visible.spy_record(spy, inputs, n, bs)
     _, again = visible.run_train_with_spy(train, inputs)
     _, other = visible.run_train_with_spy(train, inputs, seed=inputs["seed"] + 1)
-    inits = []
-    for _ in range(2):
-        _, fresh = visible.run_train_with_spy(train, inputs, no_weights=True, num_iters=1)
-        inits.append(fresh.calls[0]["W"] if fresh.calls else fresh.W)
+    inits = [visible.initial_weights(visible.run_train_with_spy(train, inputs, no_weights=True, num_iters=1)[1])
+             for _ in range(2)]
     return {**record, "W_final": spy.W, "loss_history": call.value,
             "ids_again": visible.spy_record(again, inputs, n, bs)["ids"],
             "ids_other_seed": visible.spy_record(other, inputs, n, bs)["ids"], "W_init": inits[0],
@@ -225,34 +223,15 @@ def _train_judge(inputs: dict[str, Any], outputs: dict[str, np.ndarray]) -> None
     from solutions import linear
 
     visible.check_batches(outputs, inputs)
-    ids = outputs["ids"]
-    if len({tuple(row) for row in ids}) == 1:
-        raise AssertionError("every iteration used the same minibatch: draw new random indices in every iteration")
-    if not np.array_equal(outputs["ids_again"], ids):
-        raise AssertionError("two runs with the same seed drew different minibatches: take every random number "
-                             "from rng = np.random.default_rng(seed), not from np.random.*")
-    if np.array_equal(outputs["ids_other_seed"], ids):
-        raise AssertionError("a different seed drew the same minibatches: sample with rng = np.random.default_rng(seed)")
+    visible.check_randomness(outputs["ids"], outputs["ids_again"], outputs["ids_other_seed"])
     call, spy = visible.run_train_with_spy(linear.train, inputs)
     want = visible.spy_record(spy, inputs, inputs["num_iters"], inputs["batch_size"])
-    lr = inputs["learning_rate"]
-    step_got, step_want = outputs["W_seen"][1] - outputs["W_seen"][0], want["W_seen"][1] - want["W_seen"][0]
-    hints = [
-        (lambda g, e: np.allclose(step_got, 0), "self.W never changes: update it, self.W = self.W - learning_rate * dW"),
-        (lambda g, e: np.allclose(step_got, -step_want), "W moves uphill: SUBTRACT learning_rate * dW"),
-        (lambda g, e: np.allclose(step_got, step_want / lr), "multiply dW by learning_rate"),
-    ]
     assert_close("the weights self.loss saw at each iteration (hidden inputs)", outputs["W_seen"], want["W_seen"],
-                 hints=hints)
+                 hints=visible.step_hints(outputs["W_seen"], want["W_seen"], inputs["learning_rate"]))
     assert_close("self.W after training (hidden inputs)", outputs["W_final"], spy.W,
                  hints=[(lambda g, e: np.allclose(g, outputs["W_seen"][-1]), "the last update is missing")])
     assert_close("loss_history (hidden inputs)", outputs["loss_history"], np.array(call.value))
-    W_init = outputs["W_init"]
-    if not (np.all(np.isfinite(W_init)) and 0 < np.abs(W_init).max() < 0.01):
-        raise AssertionError("with self.W = None, the initial W should be 0.001 * rng.standard_normal((D, C))")
-    if not np.array_equal(outputs["W_init_again"], W_init):
-        raise AssertionError("two runs with the same seed created different initial weights: draw them from "
-                             "rng = np.random.default_rng(seed) too, 0.001 * rng.standard_normal((D, C))")
+    visible.check_initial_weights(outputs["W_init"], outputs["W_init_again"])
 
 
 hidden(battery("linear.train", TRAIN_CASES, _train_run, _train_schema, _train_judge))

@@ -129,6 +129,42 @@ def spy_record(spy: SpyClassifier, inputs: dict[str, Any], num_iters: int, batch
             "regs": np.array([float(c["reg"]) for c in spy.calls]).reshape(num_iters)}
 
 
+def initial_weights(spy: SpyClassifier) -> np.ndarray:
+    """The W train created: the one self.loss saw first (or self.W if loss was never called)."""
+    return np.asarray(spy.calls[0]["W"]) if spy.calls else np.asarray(spy.W)
+
+
+def step_hints(W_seen: np.ndarray, want: np.ndarray, learning_rate: float) -> list:
+    """Hints for wrong weights along the SGD path: no update, uphill, learning rate forgotten."""
+    step_got, step_want = W_seen[1] - W_seen[0], want[1] - want[0]
+    return [
+        (lambda g, e: np.allclose(step_got, 0), "self.W never changes: update it, self.W = self.W - learning_rate * dW"),
+        (lambda g, e: np.allclose(step_got, -step_want), "W moves uphill: SUBTRACT learning_rate * dW"),
+        (lambda g, e: np.allclose(step_got, step_want / learning_rate), "multiply dW by learning_rate"),
+    ]
+
+
+def check_randomness(ids: np.ndarray, ids_again: np.ndarray, ids_other_seed: np.ndarray) -> None:
+    """Minibatches vary from iteration to iteration, follow `seed`, and never come from the global RNG."""
+    if len({tuple(row) for row in ids}) == 1:
+        raise AssertionError("every iteration used the same minibatch: draw new random indices in every iteration")
+    if not np.array_equal(ids_again, ids):
+        raise AssertionError("two runs with the same seed drew different minibatches: take every random number "
+                             "from rng = np.random.default_rng(seed), not from np.random.*")
+    if np.array_equal(ids_other_seed, ids):
+        raise AssertionError("a different seed drew the same minibatches: sample with rng = np.random.default_rng(seed)")
+
+
+def check_initial_weights(W0: np.ndarray, W0_again: np.ndarray) -> None:
+    """With self.W = None: small random weights, the same for the same seed."""
+    if not (np.all(np.isfinite(W0)) and 0 < np.abs(W0).max() < 0.01):
+        raise AssertionError("with self.W = None, the initial W should be small random numbers: "
+                             "0.001 * rng.standard_normal((D, C))")
+    if not np.array_equal(W0_again, W0):
+        raise AssertionError("two runs with the same seed created different initial weights: draw them from "
+                             "rng = np.random.default_rng(seed) too, 0.001 * rng.standard_normal((D, C))")
+
+
 def check_batches(record: dict[str, np.ndarray], inputs: dict[str, Any]) -> None:
     """Each minibatch's labels belong to its rows, and reg reaches self.loss unchanged."""
     y, reg = inputs["y"], inputs["reg"]
@@ -291,14 +327,8 @@ def check_train(train: Callable[..., Any]) -> None:
     record = spy_record(spy, inp, n, bs)
     check_batches(record, inp)
     W_seen, want = record["W_seen"], np.array(expected["W_seen"])
-    step_got, step_want = W_seen[1] - W_seen[0], want[1] - want[0]
-    hints = [
-        (lambda g, e: np.allclose(step_got, 0), "self.W never changes: update it, self.W = self.W - learning_rate * dW"),
-        (lambda g, e: np.allclose(step_got, -step_want), "W moves uphill: SUBTRACT learning_rate * dW"),
-        (lambda g, e: np.allclose(step_got, step_want / inp["learning_rate"]), "multiply dW by learning_rate"),
-    ]
-    assert_close("the weights self.loss saw at each iteration", W_seen, want, rtol=1e-9, atol=1e-12, hints=hints,
-                 call=call)
+    assert_close("the weights self.loss saw at each iteration", W_seen, want, rtol=1e-9, atol=1e-12,
+                 hints=step_hints(W_seen, want, inp["learning_rate"]), call=call)
     history = call.value
     if not isinstance(history, (list, tuple, np.ndarray)):
         raise AssertionError(f"train must return the list of losses, got {type(history).__name__}" + call.notes())
@@ -308,16 +338,9 @@ def check_train(train: Callable[..., Any]) -> None:
                  hints=[(lambda g, e: np.allclose(g, W_seen[-1]), "the last update is missing")])
 
     # the randomness: minibatches vary, follow `seed`, and never come from the global RNG
-    if len({tuple(row) for row in record["ids"]}) == 1:
-        raise AssertionError("every iteration used the same minibatch: draw new random indices in every iteration")
     _, spy_again = run_train_with_spy(train, inp)
     _, spy_other = run_train_with_spy(train, inp, seed=inp["seed"] + 1)
-    again = spy_record(spy_again, inp, n, bs)["ids"]
-    if not np.array_equal(again, record["ids"]):
-        raise AssertionError("two runs with the same seed drew different minibatches: take every random number "
-                             "from rng = np.random.default_rng(seed), not from np.random.*")
-    if np.array_equal(spy_record(spy_other, inp, n, bs)["ids"], record["ids"]):
-        raise AssertionError("a different seed drew the same minibatches: sample with rng = np.random.default_rng(seed)")
+    check_randomness(record["ids"], spy_record(spy_again, inp, n, bs)["ids"], spy_record(spy_other, inp, n, bs)["ids"])
 
     # sampling WITH replacement: a minibatch larger than the data set still works
     big = dict(inp, batch_size=len(inp["X"]) + 3, num_iters=2)
@@ -333,17 +356,12 @@ def check_train(train: Callable[..., Any]) -> None:
     gap = dict(inp, y=np.where(inp["y"] == 1, 0, inp["y"]))
     call, spy = run_train_with_spy(train, gap, no_weights=True, num_iters=2)
     shape = inp["target"].shape
-    W0 = np.asarray(spy.calls[0]["W"]) if spy.calls else np.asarray(spy.W)
+    W0 = initial_weights(spy)
     if W0.shape != shape:
         raise AssertionError(f"with self.W = None and labels {sorted(set(gap['y'].tolist()))}, train must create W "
                              f"of shape (D, C) = {shape} with C = max(y) + 1, got {W0.shape}" + call.notes())
-    if not (np.all(np.isfinite(W0)) and 0 < np.abs(W0).max() < 0.01):
-        raise AssertionError("the initial W should be small random numbers: 0.001 * rng.standard_normal((D, C))")
     _, spy_again = run_train_with_spy(train, gap, no_weights=True, num_iters=2)
-    W0_again = np.asarray(spy_again.calls[0]["W"]) if spy_again.calls else np.asarray(spy_again.W)
-    if not np.array_equal(W0_again, W0):
-        raise AssertionError("two runs with the same seed created different initial weights: draw them from "
-                             "rng = np.random.default_rng(seed) too, 0.001 * rng.standard_normal((D, C))")
+    check_initial_weights(W0, initial_weights(spy_again))
 
 
 @visible("linear.predict")
