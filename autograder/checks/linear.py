@@ -111,7 +111,6 @@ def _loss_judge(name: str) -> Callable[[dict[str, Any], dict[str, np.ndarray]], 
         N = len(X)
         loss, dW = getattr(linear, name)(W, X, y, reg)
         data_loss, data_dW = getattr(linear, name)(W, X, y, 0.0)
-        reg_term, reg_grad = loss - data_loss, dW - data_dW
 
         def near(a: np.ndarray, b: np.ndarray) -> bool:
             return bool(np.allclose(a, b, rtol=1e-6, atol=1e-8))
@@ -119,22 +118,8 @@ def _loss_judge(name: str) -> Callable[[dict[str, Any], dict[str, np.ndarray]], 
         stable = [(lambda g, e: not np.all(np.isfinite(g)),
                    "not finite: with large scores np.exp overflows (or e^s of every class underflows to 0) — "
                    "subtract EACH ROW's maximum score first (keepdims=True)")]
-        loss_hints = stable + [
-            (lambda g, e: reg > 0 and near(g, data_loss), "the regularization reg * np.sum(W * W) is missing"),
-            (lambda g, e: reg > 0 and near(g, data_loss + 0.5 * reg_term),
-             "the regularization of a linear classifier is reg * np.sum(W * W), without a factor 1/2"),
-            (lambda g, e: N > 1 and near(g, N * data_loss + reg_term), "average the data loss over the N samples"),
-            (lambda g, e: name.startswith("svm") and near(g, loss + 1.0),
-             "the loss is 1 too big: skip j == y_i (the correct class has margin exactly 1 with itself)"),
-            (lambda g, e: near(g, -data_loss + reg_term), "the loss has the wrong sign: L_i = -log p_{y_i} >= 0"),
-        ]
-        dW_hints = stable + [
-            (lambda g, e: reg > 0 and near(g, data_dW), "dW lacks the gradient of the regularization: add 2 * reg * W"),
-            (lambda g, e: reg > 0 and near(g, data_dW + 0.5 * reg_grad),
-             "the gradient of reg * sum(W*W) is 2 * reg * W, not reg * W"),
-            (lambda g, e: N > 1 and near(g, N * data_dW + reg_grad), "divide the data part of dW by N, like the loss"),
-            (lambda g, e: near(g, -e), "dW has the wrong sign"),
-        ]
+        loss_hints = stable + visible.loss_hints(loss, data_loss, N, reg, name.startswith("svm"), near)
+        dW_hints = stable + visible.gradient_hints(dW, data_dW, N, reg, near)
         if name.startswith("svm"):
             scores = X @ W
             margins = scores - scores[np.arange(N), y][:, None] + 1.0

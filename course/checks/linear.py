@@ -191,34 +191,36 @@ def unpack_loss(name: str, call: Call, shape: tuple[int, int]) -> tuple[float, n
     return float(loss.reshape(())), as_array(f"{name}: dW", value[1], shape)
 
 
-def _loss_hints(expected: dict[str, float], N: int, svm: bool) -> list:
-    data, total = expected["data_loss"], expected["loss"]
-    reg_term = total - data
+def loss_hints(loss: float, data_loss: float, N: int, reg: float, svm: bool,
+               near: Callable[[Any, Any], Any] = np.isclose) -> list:
+    """Hints for a wrong loss, given the right `loss` and its reg = 0 part `data_loss` (visible and hidden checks)."""
+    reg_term = loss - data_loss
     hints = [
-        (lambda g, e: np.isclose(g, data), "this is the data loss alone: add the regularization reg * np.sum(W * W)"),
-        (lambda g, e: np.isclose(g, data + 0.5 * reg_term),
+        (lambda g, e: reg > 0 and near(g, data_loss),
+         "this is the data loss alone: add the regularization reg * np.sum(W * W)"),
+        (lambda g, e: reg > 0 and near(g, data_loss + 0.5 * reg_term),
          "the regularization of a linear classifier is reg * np.sum(W * W), without a factor 1/2"),
-        (lambda g, e: np.isclose(g, N * data + reg_term), "average the data loss over the N samples (divide by N)"),
-        (lambda g, e: np.isclose(g, -data + reg_term), "the loss has the wrong sign: L_i = -log p_{y_i} >= 0"),
+        (lambda g, e: N > 1 and near(g, N * data_loss + reg_term),
+         "average the data loss over the N samples (divide by N)"),
+        (lambda g, e: near(g, -data_loss + reg_term), "the loss has the wrong sign: L_i = -log p_{y_i} >= 0"),
     ]
     if svm:
-        hints.append((lambda g, e: np.isclose(g, total + 1.0),
+        hints.append((lambda g, e: near(g, loss + 1.0),
                       "the loss is 1 too big: skip j == y_i (the correct class has margin exactly 1 with itself)"))
     return hints
 
 
-def _gradient_hints(num: np.ndarray, num_noreg: np.ndarray, W: np.ndarray, N: int) -> list:
-    reg_grad = num - num_noreg
-
-    def near(a: np.ndarray, b: np.ndarray) -> bool:
-        return bool(np.allclose(a, b, rtol=1e-5, atol=1e-7 * max(1.0, float(np.abs(b).max()))))
-
+def gradient_hints(dW: np.ndarray, data_dW: np.ndarray, N: int, reg: float,
+                   near: Callable[[Any, Any], bool]) -> list:
+    """Hints for a wrong dW, given the right `dW` and its reg = 0 part `data_dW` (visible and hidden checks)."""
+    reg_grad = dW - data_dW
     return [
-        (lambda g, e: near(g, num_noreg), "dW lacks the gradient of the regularization: add 2 * reg * W"),
-        (lambda g, e: near(g, num_noreg + 0.5 * reg_grad), "the gradient of reg * sum(W*W) is 2 * reg * W, not reg * W"),
-        (lambda g, e: near(g, -num), "dW has the wrong sign"),
-        (lambda g, e: near(g, N * num_noreg + reg_grad), "divide the data part of dW by N, like the loss"),
-        (lambda g, e: near(g, num_noreg / N + reg_grad), "you divided dW by N twice"),
+        (lambda g, e: reg > 0 and near(g, data_dW), "dW lacks the gradient of the regularization: add 2 * reg * W"),
+        (lambda g, e: reg > 0 and near(g, data_dW + 0.5 * reg_grad),
+         "the gradient of reg * sum(W*W) is 2 * reg * W, not reg * W"),
+        (lambda g, e: near(g, -dW), "dW has the wrong sign"),
+        (lambda g, e: N > 1 and near(g, N * data_dW + reg_grad), "divide the data part of dW by N, like the loss"),
+        (lambda g, e: N > 1 and near(g, data_dW / N + reg_grad), "you divided dW by N twice"),
     ]
 
 
@@ -247,7 +249,7 @@ def _check_loss(name: str, fn: Callable[..., Any], svm: bool) -> None:
     call = call_student(fn, W, X, y, reg)
     loss, dW = unpack_loss(name, call, W.shape)
     assert_close(f"{name}(W, X, y, reg): loss", loss, np.array(expected["loss"]), rtol=1e-7, atol=1e-8,
-                 hints=_loss_hints(expected, len(X), svm), call=call)
+                 hints=loss_hints(expected["loss"], expected["data_loss"], len(X), reg, svm), call=call)
 
     # 3. one sample at a time (N = 1): the data loss of N samples is the mean of their single-sample losses
     singles = []
@@ -268,7 +270,10 @@ def _check_loss(name: str, fn: Callable[..., Any], svm: bool) -> None:
     err = rel_error(dW, num)
     if not err <= GRAD_TOL:
         num_noreg = eval_numerical_gradient(lambda w: f(w, 0.0), Wc)
-        hint = next((f"\n  Hint: {text}" for pred, text in _gradient_hints(num, num_noreg, W, len(X))
+        def near(a: np.ndarray, b: np.ndarray) -> bool:
+            return bool(np.allclose(a, b, rtol=1e-5, atol=1e-7 * max(1.0, float(np.abs(b).max()))))
+
+        hint = next((f"\n  Hint: {text}" for pred, text in gradient_hints(num, num_noreg, len(X), reg, near)
                      if pred(dW, num)), "")
         raise AssertionError(
             f"{name}: dW differs from the numerical gradient (relative error {err:.3g} > {GRAD_TOL:g}); "
