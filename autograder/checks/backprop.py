@@ -82,17 +82,7 @@ def _gate_judge(gate: str) -> Callable[[dict[str, Any], dict[str, np.ndarray]], 
 
         x, y, df = case["x"], case["y"], case["df"]
         dx, dy = getattr(backprop, gate)(x, y, df)
-        ties = np.asarray(x == y)
-        tie_hint = (lambda g, e: ties.any() and np.allclose(g[~ties], e[~ties]),
-                    "ties x == y send the whole gradient to y (1(x > y) = 0): use x > y for dx and x <= y for dy")
-        hints_x, hints_y = {
-            "add_gate": ([(lambda g, e: np.allclose(g, 1.0), "the add gate passes the upstream gradient df on, not "
-                                                             "the local derivative 1: multiply by df")],) * 2,
-            "mult_gate": ([(lambda g, e: np.allclose(g, df * x), "the multiply gate SWITCHES: dx = df * y")],
-                          [(lambda g, e: np.allclose(g, df * y), "the multiply gate SWITCHES: dy = df * x")]),
-            "max_gate": ([tie_hint, (lambda g, e: np.allclose(g, 1.0 * (x > y)), "multiply the indicator by df")],
-                         [tie_hint, (lambda g, e: np.allclose(g, 1.0 * (x <= y)), "multiply the indicator by df")]),
-        }[gate]
+        hints_x, hints_y = visible.gate_hints(gate, x, y, df)
         label = f"{gate} on hidden input of shape {np.shape(x)}"
         assert_close(f"{label}: dx", outputs["dx"], np.asarray(dx, dtype=float), hints=hints_x)
         assert_close(f"{label}: dy", outputs["dy"], np.asarray(dy, dtype=float), hints=hints_y)
@@ -146,16 +136,10 @@ def _small_graph_judge(case: dict[str, Any], outputs: dict[str, np.ndarray]) -> 
 
     x, y, z, w = (float(v) for v in case["draw"])
     f, grads = backprop.small_graph_backward(x, y, z, w)
-    assert_close(f"small_graph_backward{(x, y, z, w)} f", outputs["f"], np.array(float(f)),
-                 hints=[(lambda g, e: np.isclose(g, (x + y) * min(z, w)), "f uses the max of z and w")])
-    want = np.array([float(v) for v in grads])
-    assert_close(f"small_graph_backward{(x, y, z, w)} (dx, dy, dz, dw)", outputs["grads"], want, hints=[
-        (lambda g, e: z == w and np.allclose(g[:2], e[:2]), "a tie z == w: the max gate sends the gradient to w — "
-                                                            "call max_gate(z, w, dm), which routes ties to its y"),
-        (lambda g, e: np.allclose(g[[0, 1, 3, 2]], e), "dz and dw are swapped: max routes dm to the LARGER of z and w"),
-        (lambda g, e: np.allclose(g[:2], e[:2]), "dz, dw: the max gate's upstream gradient is dm = df * q (the mult "
-                                                 "gate switches), with q = x + y"),
-        (lambda g, e: np.allclose(g[2:], e[2:]), "dx, dy: the add gate distributes dq = df * max(z, w)")])
+    f_hints, grad_hints = visible.small_graph_hints(x, y, z, w)
+    assert_close(f"small_graph_backward{(x, y, z, w)} f", outputs["f"], np.array(float(f)), hints=f_hints)
+    assert_close(f"small_graph_backward{(x, y, z, w)} (dx, dy, dz, dw)", outputs["grads"],
+                 np.array([float(v) for v in grads]), hints=grad_hints)
 
 
 hidden(battery("backprop.small_graph_backward", SMALL_GRAPH_CASES, _small_graph_run, _small_graph_schema,

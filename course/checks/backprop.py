@@ -83,12 +83,23 @@ def graph_digest(value: Any) -> str:
 
 
 # ---- gates ----------------------------------------------------------------------------------------------
-GATE_HINTS = {
-    "add_gate": [(lambda g, e: np.allclose(g, 1.0), "the add gate passes the upstream gradient df on, "
-                                                   "not the local derivative 1: multiply by df")],
-    "mult_gate": [],
-    "max_gate": [],
-}
+def gate_hints(gate: str, x: Any, y: Any, df: Any) -> tuple[list, list]:
+    """(hints for dx, hints for dy) of a wrong gate on (x, y, df) — shared by the visible and hidden checks."""
+    x, y, df = np.asarray(x), np.asarray(y), np.asarray(df)
+    if gate == "add_gate":
+        local = [(lambda g, e: np.allclose(g, 1.0), "the add gate passes the upstream gradient df on, "
+                                                    "not the local derivative 1: multiply by df")]
+        return local, list(local)
+    if gate == "mult_gate":
+        return ([(lambda g, e: np.allclose(g, df * x), "the multiply gate SWITCHES: dx = df * y (not df * x)")],
+                [(lambda g, e: np.allclose(g, df * y), "the multiply gate SWITCHES: dy = df * x (not df * y)")])
+    ties = x == y
+    tie = (lambda g, e: ties.any() and np.allclose(g[~ties], e[~ties]),
+           "at a tie x == y the lecture's indicator 1(x > y) is 0: the whole gradient goes to y "
+           "(use x > y for dx and x <= y for dy)")
+    return ([tie, (lambda g, e: np.allclose(g, df * (x < y)), "max routes df to the LARGER input"),
+             (lambda g, e: np.allclose(g, 1.0 * (x > y)), "multiply the indicator by df")],
+            [tie, (lambda g, e: np.allclose(g, 1.0 * (x <= y)), "multiply the indicator by df")])
 
 
 def _check_gate(gate: str, fn: Callable[..., Any]) -> None:
@@ -96,17 +107,7 @@ def _check_gate(gate: str, fn: Callable[..., Any]) -> None:
     x, y, df = inputs["x"], inputs["y"], inputs["df"]
     c = call(fn, x, y, df)
     dx, dy = unpack_pair(f"{gate}(x, y, df)", c.value, "(dx, dy)")
-    hints_x, hints_y = list(GATE_HINTS[gate]), list(GATE_HINTS[gate])
-    if gate == "mult_gate":
-        hints_x.append((lambda g, e: np.allclose(g, df * x), "the multiply gate SWITCHES: dx = df * y (not df * x)"))
-        hints_y.append((lambda g, e: np.allclose(g, df * y), "the multiply gate SWITCHES: dy = df * x (not df * y)"))
-    if gate == "max_gate":
-        ties = x == y
-        tie_hint = ("at a tie x == y the lecture's indicator 1(x > y) is 0: the whole gradient goes to y "
-                    "(use x > y for dx and x <= y for dy)")
-        hints_x.append((lambda g, e: np.allclose(g[~ties], e[~ties]), tie_hint))
-        hints_y.append((lambda g, e: np.allclose(g[~ties], e[~ties]), tie_hint))
-        hints_x.append((lambda g, e: np.allclose(g, df * (x < y)), "max routes df to the LARGER input"))
+    hints_x, hints_y = gate_hints(gate, x, y, df)
     assert_close(f"{gate} dx", dx, np.array(expected["dx"]), rtol=1e-12, atol=0, hints=hints_x, call=c)
     assert_close(f"{gate} dy", dy, np.array(expected["dy"]), rtol=1e-12, atol=0, hints=hints_y, call=c)
     sx, sy, sdf = inputs["scalar"]
@@ -184,18 +185,21 @@ def check_small_graph_backward(small_graph_backward: Callable[..., Any]) -> None
     expected = load_expected("backprop")["small_graph_backward"]
     for k, draw in enumerate(small_graph_inputs()):
         c, f, grads = run_small_graph(small_graph_backward, draw, TIE_AWARE_GATES)
-        assert_close(f"small_graph_backward{draw} f", f, np.array(expected["f"][k]), call=c,
-                     hints=[(lambda g, e: np.isclose(g, (draw[0] + draw[1]) * min(draw[2], draw[3])),
-                             "f uses the max of z and w")])
-        got, want = np.array(grads), np.array(expected["grads"][k])
-        assert_close(f"small_graph_backward{draw} (dx, dy, dz, dw)", got, want, call=c, hints=[
-            (lambda g, e: draw[2] == draw[3] and np.allclose(g[:2], e[:2]),
-             "a tie z == w: the max gate sends the gradient to w — call max_gate(z, w, dm), which routes ties to y"),
-            (lambda g, e: np.allclose(g[[0, 1, 3, 2]], e), "dz and dw are swapped: max routes dm to the LARGER "
-                                                           "of z and w"),
-            (lambda g, e: np.allclose(g[:2], e[:2]), "dz, dw: the max gate's upstream gradient is dm = df * q "
-                                                     "(the mult gate switches), with q = x + y"),
-            (lambda g, e: np.allclose(g[2:], e[2:]), "dx, dy: the add gate distributes dq = df * max(z, w)")])
+        f_hints, grad_hints = small_graph_hints(*draw)
+        assert_close(f"small_graph_backward{draw} f", f, np.array(expected["f"][k]), call=c, hints=f_hints)
+        assert_close(f"small_graph_backward{draw} (dx, dy, dz, dw)", np.array(grads), np.array(expected["grads"][k]),
+                     call=c, hints=grad_hints)
+
+
+def small_graph_hints(x: float, y: float, z: float, w: float) -> tuple[list, list]:
+    """(hints for f, hints for (dx, dy, dz, dw)) of f = (x + y) max(z, w) — shared by the visible and hidden checks."""
+    return ([(lambda g, e: np.isclose(g, (x + y) * min(z, w)), "f uses the max of z and w")], [
+        (lambda g, e: z == w and np.allclose(g[:2], e[:2]),
+         "a tie z == w: the max gate sends the gradient to w — call max_gate(z, w, dm), which routes ties to y"),
+        (lambda g, e: np.allclose(g[[0, 1, 3, 2]], e), "dz and dw are swapped: max routes dm to the LARGER of z and w"),
+        (lambda g, e: np.allclose(g[:2], e[:2]), "dz, dw: the max gate's upstream gradient is dm = df * q "
+                                                 "(the mult gate switches), with q = x + y"),
+        (lambda g, e: np.allclose(g[2:], e[2:]), "dx, dy: the add gate distributes dq = df * max(z, w)")])
 
 
 # ---- one layer with squared loss ------------------------------------------------------------------------
