@@ -169,8 +169,7 @@ def _predict_judge(inputs: dict[str, Any], outputs: dict[str, np.ndarray]) -> No
     k, dists, y_train = inputs["k"], inputs["dists"], inputs["y_train"]
     expected = knn.predict_labels(dists, y_train, k=k)
     nearest = y_train[np.argmin(dists, axis=1)]
-    hints = [(lambda g, e: k > 1 and np.array_equal(g, nearest),
-              "these are the 1-nearest-neighbour labels: vote among the k nearest (np.argsort(dists[i])[:k])"),
+    hints = [visible.one_nn_hint(k, nearest),
              (lambda g, e: k % 2 == 0, "with an even k, label ties must go to the smallest label (np.argmax of "
                                        "np.bincount returns the first maximum)")]
     assert_equal_labels(f"predict_labels(k={k}) on hidden inputs", outputs["y_pred"], expected, hints=hints)
@@ -256,8 +255,7 @@ def _cv_judge(inputs: dict[str, Any], outputs: dict[str, np.ndarray]) -> None:
     call, _ = visible.run_cross_validation_with_spy(knn.cross_validate_k, inputs)
     expected = np.array([call.value[k] for k in inputs["k_choices"]])
     assert_close("cross-validation accuracies on hidden inputs", outputs["accuracies"], expected, atol=1e-12, rtol=0,
-                 hints=[(lambda g, e: np.allclose(g, e[:, ::-1]), "the folds are in reverse order"),
-                        (lambda g, e: np.all(g > 1), "accuracy is a fraction in [0, 1], not a count")])
+                 hints=visible.ACCURACY_HINTS)
 
 
 hidden(battery("knn.cross_validate_k", CV_CASES, _cv_run, _cv_schema, _cv_judge))

@@ -142,6 +142,17 @@ def check_no_loops(compute_distances_no_loops: Callable[..., Any]) -> None:
     _check_distances("compute_distances_no_loops", compute_distances_no_loops)
 
 
+def one_nn_hint(k: int, nearest: np.ndarray) -> tuple:
+    """The hint for votes that are just the 1-nearest-neighbour labels `nearest` (visible and hidden checks)."""
+    return (lambda g, e: k > 1 and np.array_equal(g, nearest),
+            "these are the 1-nearest-neighbour labels: vote among the k nearest (np.argsort(dists[i])[:k])")
+
+
+# hints for wrong accuracies per fold (the folds on the last axis), shared by the visible and hidden checks
+ACCURACY_HINTS = [(lambda g, e: np.allclose(g, e[..., ::-1]), "the folds are in reverse order"),
+                  (lambda g, e: np.all(g > 1), "accuracy is a fraction in [0, 1], not a count")]
+
+
 @visible("knn.predict_labels")
 def check_predict_labels(predict_labels: Callable[..., Any]) -> None:
     """Majority vote for several k on fixed distances, including a tie that must go to the smallest label."""
@@ -152,8 +163,7 @@ def check_predict_labels(predict_labels: Callable[..., Any]) -> None:
             (lambda g, e: g[7] == 2 and k == 2,
              "row 7 is a tie between labels 1 and 2; ties go to the smallest label (np.argmax of np.bincount "
              "returns the first maximum)"),
-            (lambda g, e: k > 1 and np.array_equal(g, np.array(expected["k=1"])),
-             "these are the 1-nearest-neighbour labels: vote among the k nearest (np.argsort(dists[i])[:k])"),
+            one_nn_hint(k, np.array(expected["k=1"])),
         ]
         assert_equal_labels(f"predict_labels(dists, y_train, k={k})", call.value, np.array(expected[f"k={k}"]),
                             hints=hints, call=call)
@@ -173,8 +183,7 @@ def check_cross_validate_k(cross_validate_k: Callable[..., Any]) -> None:
             raise AssertionError(f"cross_validate_k: the result has no entry for k={k} (keys: {sorted(result)})")
         assert_close(f"cross_validate_k(...)[{k}] (accuracy per fold)", np.asarray(result[k], dtype=float),
                      np.array(expected["accuracies"][row]), atol=1e-12, rtol=0, call=call,
-                     hints=[(lambda g, e: np.allclose(g, e[::-1]), "the folds are in reverse order"),
-                            (lambda g, e: np.all(g > 1), "accuracy is a fraction in [0, 1], not a count")])
+                     hints=ACCURACY_HINTS)
 
 
 def check_spy_log(log: list, inputs: dict[str, Any]) -> None:
