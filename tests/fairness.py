@@ -32,13 +32,19 @@ def failed_draws(exercise_id: str, *functions: Callable[..., Any], n: int = NUM_
 def assert_caught_in_every_draw(exercise_id: str, *functions: Callable[..., Any], n: int = NUM_DRAWS) -> None:
     """The hidden check fails `functions` for every one of `n` students."""
     escaped = escaped_draws(exercise_id, *functions, n=n)
-    assert not escaped, f"{exercise_id}: the bug passes the hidden check in {len(escaped)}/{n} draws (seeds {escaped[:5]})"
+    assert not escaped, (f"{exercise_id}: the bug passes the hidden check in {len(escaped)}/{n} draws "
+                         f"(seeds {escaped[:5]})")
 
 
 def assert_passes_in_every_draw(exercise_id: str, *functions: Callable[..., Any], n: int = NUM_DRAWS) -> None:
     """The hidden check passes `functions` for every one of `n` students."""
     failed = failed_draws(exercise_id, *functions, n=n)
     assert not failed, f"{exercise_id}: fails in {len(failed)}/{n} draws, e.g. {next(iter(failed.values()))}"
+
+
+def variants(make: Callable[[str], Callable[..., Any]], modes: dict[str, str]) -> dict[str, Callable[..., Any]]:
+    """{bug name: make(bug name)} for a table {bug name: the failure mode it stands for}."""
+    return {name: make(name) for name in modes}
 
 
 def visible_verdict(exercise_id: str, *functions: Callable[..., Any], **options: Any) -> str | None:

@@ -155,28 +155,19 @@ def make_split(bug: str = "") -> Callable[..., Any]:
     return train_val_test_split
 
 
-SPLIT_BUGS: dict[str, Callable[..., Any]] = {
-    # int() truncates the sizes instead of rounding
-    "truncates": make_split("truncates"),
-    # math.ceil rounds the sizes up
-    "ceil": make_split("ceil"),
-    # n_train = round((1 − val − test)·N): the three sizes need not add up to N
-    "train size rounded from 1 − fractions": make_split("train size rounded from 1 − fractions"),
-    # the rows are not shuffled
-    "no shuffle": make_split("no shuffle"),
-    # the global np.random, not a generator from the seed
-    "global np.random": make_split("global np.random"),
-    # np.random.seed(seed) + np.random.permutation: another permutation than default_rng(seed)
-    "legacy np.random.seed": make_split("legacy np.random.seed"),
-    # the test set takes the FIRST shuffled rows
-    "test first": make_split("test first"),
-    # perm[n_train:-n_test] and perm[-n_test:]: wrong when n_test = 0 (−0 is 0)
-    "negative-index slices": make_split("negative-index slices"),
-    # the test rows are taken from the training rows (a leak)
-    "test rows reused from training": make_split("test rows reused from training"),
-    # X and y shuffled with different permutations
-    "X and y shuffled separately": make_split("X and y shuffled separately"),
-}
+SPLIT_BUGS = fairness.variants(make_split, {
+    "truncates": "int() truncates the sizes instead of rounding",
+    "ceil": "math.ceil rounds the sizes up",
+    "train size rounded from 1 − fractions":
+        "n_train = round((1 − val − test)·N): the three sizes need not add up to N",
+    "no shuffle": "the rows are not shuffled",
+    "global np.random": "the global np.random, not a generator from the seed",
+    "legacy np.random.seed": "np.random.seed(seed) + np.random.permutation: another permutation than default_rng(seed)",
+    "test first": "the test set takes the FIRST shuffled rows",
+    "negative-index slices": "perm[n_train:-n_test] and perm[-n_test:]: wrong when n_test = 0 (−0 is 0)",
+    "test rows reused from training": "the test rows are taken from the training rows (a leak)",
+    "X and y shuffled separately": "X and y shuffled with different permutations",
+})
 
 
 # ---- maximum-likelihood classification ----------------------------------------------------------------------
@@ -216,28 +207,18 @@ def make_fit(bug: str = "") -> Callable[..., Any]:
     return fit_gaussian_classes
 
 
-FIT_BUGS: dict[str, Callable[..., Any]] = {
-    # the unbiased covariance (np.cov's default), not the ML one
-    "divides by N_c − 1": make_fit("divides by N_c − 1"),
-    # shared_covariance ignored: separate covariances either way
-    "ignores shared_covariance": make_fit("ignores shared_covariance"),
-    # the pooled covariance weights the classes by 1/C instead of N_c/N
-    "pooled with weights 1 / C": make_fit("pooled with weights 1 / C"),
-    # the pooled covariance divides by N − C (unbiased)
-    "pooled divides by N − C": make_fit("pooled divides by N − C"),
-    # the counts N_c as priors
-    "counts as priors": make_fit("counts as priors"),
-    # uniform priors 1/C
-    "uniform priors": make_fit("uniform priors"),
-    # Σ_c around the mean of ALL the data
-    "centred on the global mean": make_fit("centred on the global mean"),
-    # Σ_c = (1/N_c) Σ x xᵀ without subtracting μ_c
-    "uncentred second moment": make_fit("uncentred second moment"),
-    # splits X by class counts as if it were sorted by class
-    "assumes X sorted by class": make_fit("assumes X sorted by class"),
-    # (means, covariances, priors) instead of the dict
-    "returns a tuple": make_fit("returns a tuple"),
-}
+FIT_BUGS = fairness.variants(make_fit, {
+    "divides by N_c − 1": "the unbiased covariance (np.cov's default), not the ML one",
+    "ignores shared_covariance": "shared_covariance ignored: separate covariances either way",
+    "pooled with weights 1 / C": "the pooled covariance weights the classes by 1/C instead of N_c/N",
+    "pooled divides by N − C": "the pooled covariance divides by N − C (unbiased)",
+    "counts as priors": "the counts N_c as priors",
+    "uniform priors": "uniform priors 1/C",
+    "centred on the global mean": "Σ_c around the mean of ALL the data",
+    "uncentred second moment": "Σ_c = (1/N_c) Σ x xᵀ without subtracting μ_c",
+    "assumes X sorted by class": "splits X by class counts as if it were sorted by class",
+    "returns a tuple": "(means, covariances, priors) instead of the dict",
+})
 
 
 def make_predict(bug: str = "") -> Callable[..., Any]:
@@ -265,22 +246,16 @@ def make_predict(bug: str = "") -> Callable[..., Any]:
     return predict_gaussian
 
 
-PREDICT_BUGS: dict[str, Callable[..., Any]] = {
-    # log π_c left out
-    "ignores the priors": make_predict("ignores the priors"),
-    # π_c added instead of log π_c
-    "adds π_c, not log π_c": make_predict("adds π_c, not log π_c"),
-    # −½ log det Σ_c left out (matters with separate covariances)
-    "without log det Σ_c": make_predict("without log det Σ_c"),
-    # +½ log det Σ_c: the sign of the log-determinant is wrong
-    "+½ log det Σ_c": make_predict("+½ log det Σ_c"),
-    # (x − μ)ᵀ Σ (x − μ) instead of Σ⁻¹
-    "Σ instead of Σ⁻¹": make_predict("Σ instead of Σ⁻¹"),
-    # π_c · N(x; μ_c, Σ_c) compared as numbers: 0 for every class far from the means
-    "densities, not log-densities": make_predict("densities, not log-densities"),
-    # the smallest posterior
-    "argmin": make_predict("argmin"),
-}
+PREDICT_BUGS = fairness.variants(make_predict, {
+    "ignores the priors": "log π_c left out",
+    "adds π_c, not log π_c": "π_c added instead of log π_c",
+    "without log det Σ_c": "−½ log det Σ_c left out (matters with separate covariances)",
+    "+½ log det Σ_c": "+½ log det Σ_c: the sign of the log-determinant is wrong",
+    "Σ instead of Σ⁻¹": "(x − μ)ᵀ Σ (x − μ) instead of Σ⁻¹",
+    "densities, not log-densities":
+        "π_c · N(x; μ_c, Σ_c) compared as numbers: 0 for every class far from the means",
+    "argmin": "the smallest posterior",
+})
 
 BUGS: dict[str, dict[str, Callable[..., Any]]] = {
     "concepts.squared_loss": SQUARED_BUGS,

@@ -196,28 +196,18 @@ def make_cv(bug: str = "") -> Callable[..., Any]:
     return cross_validate_k
 
 
-CV_BUGS: dict[str, Callable[..., Any]] = {
-    # the validation fold is part of the training set (a leak)
-    "trains on the validation fold": make_cv("trains on the validation fold"),
-    # trains on one other fold instead of all of them
-    "trains on the previous fold only": make_cv("trains on the previous fold only"),
-    # np.split: fails when N is not a multiple of num_folds
-    "np.split": make_cv("np.split"),
-    # folds of N // num_folds samples: the remainder is never used
-    "fold size N // num_folds": make_cv("fold size N // num_folds"),
-    # folds X[f::num_folds], not consecutive blocks
-    "interleaved folds": make_cv("interleaved folds"),
-    # accuracies listed from the last fold to the first
-    "folds in reverse order": make_cv("folds in reverse order"),
-    # predict without k (always 1-NN)
-    "predicts with k=1": make_cv("predicts with k=1"),
-    # the number of right predictions instead of the fraction
-    "a count, not a fraction": make_cv("a count, not a fraction"),
-    # {k: mean accuracy} instead of {k: [accuracy per fold]}
-    "the mean over the folds": make_cv("the mean over the folds"),
-    # its own distances and vote instead of the KNearestNeighbor class above
-    "without the classifier": make_cv("without the classifier"),
-}
+CV_BUGS = fairness.variants(make_cv, {
+    "trains on the validation fold": "the validation fold is part of the training set (a leak)",
+    "trains on the previous fold only": "trains on one other fold instead of all of them",
+    "np.split": "np.split: fails when N is not a multiple of num_folds",
+    "fold size N // num_folds": "folds of N // num_folds samples: the remainder is never used",
+    "interleaved folds": "folds X[f::num_folds], not consecutive blocks",
+    "folds in reverse order": "accuracies listed from the last fold to the first",
+    "predicts with k=1": "predict without k (always 1-NN)",
+    "a count, not a fraction": "the number of right predictions instead of the fraction",
+    "the mean over the folds": "{k: mean accuracy} instead of {k: [accuracy per fold]}",
+    "without the classifier": "its own distances and vote instead of the KNearestNeighbor class above",
+})
 
 BUGS: dict[str, dict[str, Callable[..., Any]]] = {
     **{eid: DISTANCE_BUGS for eid in DISTANCE_IDS},

@@ -59,60 +59,58 @@ def _softmax(W, X, y, reg, *, shift="row", reg_loss=1.0, reg_grad=2.0, average=T
     return float(loss), grad_sign * dW
 
 
-# (name, mistake) -> the failure mode it stands for is in the comment
-SVM_BUGS: dict[str, Callable[..., Any]] = {
+# bug name -> the keyword switches of _svm / _softmax that make the mistake (the failure mode is in the comment)
+COMMON_LOSS_BUGS: dict[str, dict[str, Any]] = {
     # the regularization reg * sum(W*W) is missing from the loss (the gradient has it)
-    "reg missing from the loss": lambda W, X, y, reg: _svm(W, X, y, reg, reg_loss=0.0),
+    "reg missing from the loss": {"reg_loss": 0.0},
     # the nets' convention 0.5 * reg * sum(W*W) (loss and gradient)
-    "0.5 * reg convention": lambda W, X, y, reg: _svm(W, X, y, reg, reg_loss=0.5, reg_grad=1.0),
+    "0.5 * reg convention": {"reg_loss": 0.5, "reg_grad": 1.0},
     # dW += reg * W: the factor 2 of the derivative is missing
-    "dW += reg * W": lambda W, X, y, reg: _svm(W, X, y, reg, reg_grad=1.0),
+    "dW += reg * W": {"reg_grad": 1.0},
     # the gradient of the regularization is missing from dW
-    "reg missing from dW": lambda W, X, y, reg: _svm(W, X, y, reg, reg_grad=0.0),
+    "reg missing from dW": {"reg_grad": 0.0},
     # the data loss and its gradient are summed, not averaged over N
-    "summed over N": lambda W, X, y, reg: _svm(W, X, y, reg, average=False),
+    "summed over N": {"average": False},
     # the loss is averaged but dW is not divided by N
-    "dW not averaged": lambda W, X, y, reg: _svm(W, X, y, reg, average_grad=False),
-    # j == y_i is not skipped: the correct class adds a margin of exactly 1
-    "counts j == y_i": lambda W, X, y, reg: _svm(W, X, y, reg, count_correct=True),
-    # the correct class gets -1 instead of minus the number of positive margins
-    "correct class gets -1": lambda W, X, y, reg: _svm(W, X, y, reg, correct_minus_one=True),
-    # a margin of exactly 0 counted as positive in dW (the kink takes derivative 0)
-    "margin >= 0 at the kink": lambda W, X, y, reg: _svm(W, X, y, reg, kink_counts=True),
+    "dW not averaged": {"average_grad": False},
     # dW has the wrong sign
-    "dW negated": lambda W, X, y, reg: _svm(W, X, y, reg, grad_sign=-1.0),
+    "dW negated": {"grad_sign": -1.0},
     # np.squeeze on the scores: breaks for a single sample (N = 1)
-    "squeezes the scores": lambda W, X, y, reg: _svm(W, X, y, reg, squeeze=True),
+    "squeezes the scores": {"squeeze": True},
 }
 
-SOFTMAX_BUGS: dict[str, Callable[..., Any]] = {
-    # the regularization reg * sum(W*W) is missing from the loss (the gradient has it)
-    "reg missing from the loss": lambda W, X, y, reg: _softmax(W, X, y, reg, reg_loss=0.0),
-    # the nets' convention 0.5 * reg * sum(W*W) (loss and gradient)
-    "0.5 * reg convention": lambda W, X, y, reg: _softmax(W, X, y, reg, reg_loss=0.5, reg_grad=1.0),
-    # dW += reg * W: the factor 2 of the derivative is missing
-    "dW += reg * W": lambda W, X, y, reg: _softmax(W, X, y, reg, reg_grad=1.0),
-    # the gradient of the regularization is missing from dW
-    "reg missing from dW": lambda W, X, y, reg: _softmax(W, X, y, reg, reg_grad=0.0),
-    # the data loss and its gradient are summed, not averaged over N
-    "summed over N": lambda W, X, y, reg: _softmax(W, X, y, reg, average=False),
-    # the loss is averaged but dW is not divided by N
-    "dW not averaged": lambda W, X, y, reg: _softmax(W, X, y, reg, average_grad=False),
-    # no shift by the maximum: e^s overflows for scores beyond ~709
-    "no max shift": lambda W, X, y, reg: _softmax(W, X, y, reg, shift="none"),
-    # shifted by the maximum of ALL scores, not each row's: rows far below it underflow to p = 0/0
-    "global max shift": lambda W, X, y, reg: _softmax(W, X, y, reg, shift="global"),
-    # a stable loss, but dW from the unshifted e^s
-    "dW from unshifted exp": lambda W, X, y, reg: _softmax(W, X, y, reg, grad_unshifted=True),
-    # the loss has the wrong sign (+log p)
-    "loss negated": lambda W, X, y, reg: _softmax(W, X, y, reg, loss_sign=-1.0),
-    # dW has the wrong sign
-    "dW negated": lambda W, X, y, reg: _softmax(W, X, y, reg, grad_sign=-1.0),
-    # dL/ds = p, without subtracting the one-hot of the correct class
-    "dscores lacks -onehot(y)": lambda W, X, y, reg: _softmax(W, X, y, reg, onehot=False),
-    # np.squeeze on the scores: breaks for a single sample (N = 1)
-    "squeezes the scores": lambda W, X, y, reg: _softmax(W, X, y, reg, squeeze=True),
+SVM_ONLY_BUGS: dict[str, dict[str, Any]] = {
+    # j == y_i is not skipped: the correct class adds a margin of exactly 1
+    "counts j == y_i": {"count_correct": True},
+    # the correct class gets -1 instead of minus the number of positive margins
+    "correct class gets -1": {"correct_minus_one": True},
+    # a margin of exactly 0 counted as positive in dW (the kink takes derivative 0)
+    "margin >= 0 at the kink": {"kink_counts": True},
 }
+
+SOFTMAX_ONLY_BUGS: dict[str, dict[str, Any]] = {
+    # no shift by the maximum: e^s overflows for scores beyond ~709
+    "no max shift": {"shift": "none"},
+    # shifted by the maximum of ALL scores, not each row's: rows far below it underflow to p = 0/0
+    "global max shift": {"shift": "global"},
+    # a stable loss, but dW from the unshifted e^s
+    "dW from unshifted exp": {"grad_unshifted": True},
+    # the loss has the wrong sign (+log p)
+    "loss negated": {"loss_sign": -1.0},
+    # dL/ds = p, without subtracting the one-hot of the correct class
+    "dscores lacks -onehot(y)": {"onehot": False},
+}
+
+
+def loss_bugs(loss: Callable[..., Any], switches: dict[str, dict[str, Any]],
+              name: str) -> dict[str, Callable[..., Any]]:
+    """{bug name: loss(W, X, y, reg) with that bug's switches}, each function named like the exercise."""
+    def bug(kwargs: dict[str, Any]) -> Callable[..., Any]:
+        def fn(W, X, y, reg):
+            return loss(W, X, y, reg, **kwargs)
+        fn.__name__ = name
+        return fn
+    return {bug_name: bug(kwargs) for bug_name, kwargs in switches.items()}
 
 
 # ---- train ----------------------------------------------------------------------------------------------
@@ -150,34 +148,21 @@ def make_train(bug: str) -> Callable[..., Any]:
     return train
 
 
-TRAIN_BUGS: dict[str, Callable[..., Any]] = {
-    # W <- W + lr * dW (uphill)
-    "uphill": make_train("uphill"),
-    # W <- W - dW (learning rate forgotten)
-    "no learning rate": make_train("no learning rate"),
-    # self.W is never updated
-    "no update": make_train("no update"),
-    # y_batch from other indices than X_batch
-    "misaligned labels": make_train("misaligned labels"),
-    # reg not passed on to self.loss
-    "reg not passed": make_train("reg not passed"),
-    # minibatches from the global np.random (not reproducible from seed)
-    "global rng": make_train("global rng"),
-    # the generator ignores `seed`
-    "ignores seed": make_train("ignores seed"),
-    # one minibatch drawn once and reused
-    "same batch": make_train("same batch"),
-    # sampling WITHOUT replacement (fails for batch_size > N)
-    "without replacement": make_train("without replacement"),
-    # W created as zeros
-    "zero init": make_train("zero init"),
-    # W created from the global np.random (not reproducible from seed)
-    "init from np.random": make_train("init from np.random"),
-    # C = number of distinct labels instead of max(y) + 1
-    "C from distinct labels": make_train("C from distinct labels"),
-    # returns only the last loss instead of the history
-    "returns the last loss": make_train("returns the last loss"),
-}
+TRAIN_BUGS = fairness.variants(make_train, {
+    "uphill": "W <- W + lr * dW (uphill)",
+    "no learning rate": "W <- W - dW (learning rate forgotten)",
+    "no update": "self.W is never updated",
+    "misaligned labels": "y_batch from other indices than X_batch",
+    "reg not passed": "reg not passed on to self.loss",
+    "global rng": "minibatches from the global np.random (not reproducible from seed)",
+    "ignores seed": "the generator ignores `seed`",
+    "same batch": "one minibatch drawn once and reused",
+    "without replacement": "sampling WITHOUT replacement (fails for batch_size > N)",
+    "zero init": "W created as zeros",
+    "init from np.random": "W created from the global np.random (not reproducible from seed)",
+    "C from distinct labels": "C = number of distinct labels instead of max(y) + 1",
+    "returns the last loss": "returns only the last loss instead of the history",
+})
 
 
 # ---- predict --------------------------------------------------------------------------------------------
@@ -195,15 +180,10 @@ PREDICT_BUGS: dict[str, Callable[..., Any]] = {
 }
 
 
-def _rename(table: dict[str, Callable[..., Any]], name: str) -> dict[str, Callable[..., Any]]:
-    for fn in table.values():
-        fn.__name__ = name
-    return table
-
-
 BUGS: dict[str, dict[str, Callable[..., Any]]] = {
-    **{eid: _rename(dict(SVM_BUGS), eid.partition(".")[2]) for eid in SVM_IDS},
-    **{eid: _rename(dict(SOFTMAX_BUGS), eid.partition(".")[2]) for eid in SOFTMAX_IDS},
+    **{eid: loss_bugs(_svm, {**COMMON_LOSS_BUGS, **SVM_ONLY_BUGS}, eid.partition(".")[2]) for eid in SVM_IDS},
+    **{eid: loss_bugs(_softmax, {**COMMON_LOSS_BUGS, **SOFTMAX_ONLY_BUGS}, eid.partition(".")[2])
+       for eid in SOFTMAX_IDS},
     "linear.train": TRAIN_BUGS,
     "linear.predict": PREDICT_BUGS,
 }
