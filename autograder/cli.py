@@ -184,13 +184,11 @@ def graded_assignments(root: Path, named: list[str] | None = None) -> list[str]:
     """What the gradebook knows: the course's assignments with at least one graded submission, in course order;
     or `named`, after checking each is an assignment of the course (ValueError naming them) that has been graded."""
     from autograder.build import assignments, check_assignment
-    from autograder.gradebook import scores
+    from autograder.gradebook import exists, scores
 
     for name in named or []:
         check_assignment(name, root)
-    graded = []
-    if (root / ".grading" / "gradebook.db").exists():  # opening a gradebook would create it
-        graded = [name for name in assignments(root) if scores(root, name)]
+    graded = [name for name in assignments(root) if scores(root, name)] if exists(root) else []
     ungraded = [name for name in named or [] if name not in graded]
     if ungraded:
         raise ValueError(f"{', '.join(ungraded)}: no graded submission yet (graded: {', '.join(graded) or 'none'})")
@@ -201,11 +199,11 @@ def graded_assignments(root: Path, named: list[str] | None = None) -> list[str]:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from autograder.build import assignments
-    from autograder.gradebook import scores
+    from autograder.gradebook import exists as gradebook_exists, scores
 
     for name in assignments(args.root):
         released = (args.root / "release" / name).is_dir()
-        graded = scores(args.root, name) if (args.root / ".grading" / "gradebook.db").exists() else {}
+        graded = scores(args.root, name) if gradebook_exists(args.root) else {}
         print(f"{name:<14} released: {'yes' if released else 'no ':<4} graded students: {len(graded)}")
     return 0
 

@@ -15,6 +15,12 @@ def db_url(root: Path) -> str:
     return settings.load(root).db_url
 
 
+def exists(root: Path) -> bool:
+    """Whether the course's gradebook has been created (opening one creates it, so ask this first)."""
+    url = db_url(root)
+    return not url.startswith("sqlite:///") or Path(url[len("sqlite:///"):]).is_file()
+
+
 def open_gradebook(root: Path) -> Any:
     """nbgrader's Gradebook of the course at `root` (a context manager)."""
     from nbgrader.api import Gradebook

@@ -30,3 +30,15 @@ def test_a_course_without_config_gets_the_defaults(tmp_path):
     s = settings.load(tmp_path)
     assert (s.course_id, s.cell_timeout) == (settings.DEFAULT_COURSE_ID, settings.DEFAULT_CELL_TIMEOUT)
     assert s.db_url == "sqlite:///" + str(tmp_path.resolve() / ".grading" / "gradebook.db")
+
+
+def test_gradebook_exists_follows_the_configured_url(tmp_path):
+    """gradebook.exists looks where nbgrader_config.py's db_url points, and opening nothing creates nothing."""
+    from autograder import gradebook
+
+    db = tmp_path / "elsewhere" / "book.db"
+    (tmp_path / "nbgrader_config.py").write_text(f"c = get_config()\nc.CourseDirectory.db_url = 'sqlite:///{db}'\n")
+    assert not gradebook.exists(tmp_path) and not db.exists()
+    db.parent.mkdir()
+    db.write_bytes(b"")
+    assert gradebook.exists(tmp_path)
