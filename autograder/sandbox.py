@@ -74,6 +74,11 @@ LAUNCHER = ("import os, resource, sys\n"
             "os.execv(sys.argv[4], sys.argv[4:])\n")
 
 
+def linux() -> bool:
+    """True on Linux (setuid and /proc): the only system where grading can be isolated."""
+    return hasattr(os, "setuid") and Path("/proc/self/status").exists()
+
+
 def rootless() -> bool:
     """True when grading without root: the view comes from an unprivileged user namespace, no uid switch."""
     return os.geteuid() != 0
@@ -162,7 +167,7 @@ def view_problem() -> str | None:
 
 def isolation_problem() -> str | None:
     """None if this process can isolate student code; else why not and what to do (one sentence)."""
-    if not hasattr(os, "setuid") or not Path("/proc/self/status").exists():
+    if not linux():
         return (f"isolating student code needs Linux namespaces; this is {os.uname().sysname}: "
                 f"{NO_ISOLATION_HELP}")
     return view_problem()
@@ -277,10 +282,10 @@ class Layer:
 
 def layers() -> list[Layer]:
     """The isolation layers of a grading kernel on this machine, each active or missing, and why."""
-    linux = hasattr(os, "setuid") and Path("/proc/self/status").exists()
-    binary = bwrap_binary() if linux else None
+    on_linux = linux()
+    binary = bwrap_binary() if on_linux else None
     view = isolation_problem()
-    root = linux and not rootless()
+    root = on_linux and not rootless()
     out = []
     if view is None:
         out.append(Layer("filesystem view (bubblewrap)", True,
@@ -290,7 +295,7 @@ def layers() -> list[Layer]:
         out.append(Layer("filesystem view (bubblewrap)", False, view))
     if root:
         out.append(Layer("user namespace", True, "not needed: root runs bubblewrap privileged"))
-    elif linux:
+    elif on_linux:
         userns = user_namespace_problem() or (_probe(binary, True) if binary else "bubblewrap is not installed")
         out.append(Layer("user namespace", userns is None,
                          "unprivileged user namespaces work: rootless grading" if userns is None else userns))
@@ -300,9 +305,9 @@ def layers() -> list[Layer]:
         out.append(Layer("uid switch", True, "each kernel runs as its own numeric uid, no groups"))
     else:
         out.append(Layer("uid switch", False, "not root: kernels keep your uid inside their user namespace (the "
-                         "filesystem view is what keeps them out of your files)" if linux else "not Linux"))
-    out.append(Layer("rlimits", linux, "memory, CPU seconds, processes, file size, open files, no core files"
-                     if linux else "not Linux"))
+                         "filesystem view is what keeps them out of your files)" if on_linux else "not Linux"))
+    out.append(Layer("rlimits", on_linux, "memory, CPU seconds, processes, file size, open files, no core files"
+                     if on_linux else "not Linux"))
     out.append(Layer("network namespace", view is None, "empty network namespace (no interfaces); the kernel "
                      "talks to the grader over ipc sockets" if view is None else "comes with the filesystem view"))
     out.append(Layer("outside verdicts", True, "scores are judged in the grader from plain-data evidence, never "
