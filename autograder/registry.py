@@ -1,4 +1,4 @@
-"""The course registry: assignments → notebooks → exercises, read from ``assignments.toml`` (the one source of truth).
+"""The course registry: assignments → notebooks → exercises, read from ``assignments.toml`` (the one source).
 
 From the registry, ``python -m autograder.registry`` writes what used to be written by hand:
 
@@ -9,8 +9,8 @@ From the registry, ``python -m autograder.registry`` writes what used to be writ
 - ``source/<assignment>/provided.py`` for an assignment that `uses` exercises of EARLIER assignments: their
   reference code, read-only (nbgrader copies it into the release).
 
-``--check`` writes nothing and exits 1 listing what is stale (tests/assignments/test_registry.py runs it). The round-trip tests
-read exercise ids and totals from here instead of hard-coding them.
+``--check`` writes nothing and exits 1 listing what is stale (tests/assignments/test_registry.py runs it). The
+round trip (tests/assignments/test_round_trip.py) reads exercise ids and points from here.
 """
 
 import re
@@ -113,7 +113,8 @@ def parse(data: dict[str, Any], where: str = MANIFEST) -> dict[str, Assignment]:
                 uses = tuple(ex.get("uses", ()))
                 for used in uses:
                     if used not in seen:
-                        raise RegistryError(f"{here}: {eid} uses {used!r}, which is not an exercise registered before it")
+                        raise RegistryError(f"{here}: {eid} uses {used!r}, which is not an exercise registered "
+                                            "before it")
                 seen.add(eid)
                 exercises.append(Exercise(eid, _number(ex.get("visible"), f"{here} ({eid}) visible"),
                                           _number(ex.get("hidden"), f"{here} ({eid}) hidden"), aid, file,
@@ -241,17 +242,23 @@ def _test_cells(e: Exercise) -> dict[str, Any]:
     return {e.grade_id("visible"): visible, e.grade_id("hidden"): hidden}
 
 
-def sync_notebook(path: Path, exercises: tuple[Exercise, ...], write: bool = True) -> list[str]:
-    """Bring one source notebook's test cells and points table up to date; returns what was stale."""
+def sync_notebook(path: Path, exercises: tuple[Exercise, ...], write: bool = True) -> tuple[list[str], list[str]]:
+    """Bring one source notebook's test cells and points table up to date: (what was stale, what blocks the sync).
+
+    A blocking problem (a graded cell no exercise registers, an exercise without its solution cell) needs an
+    author's decision: then nothing is written.
+    """
     nb = nbformat.read(path, as_version=4)
     stale: list[str] = []
+    blocking: list[str] = []
     registered = {gid: cell for e in exercises for gid, cell in _test_cells(e).items()}
     graded = {authoring.grade_id(c) for c in nb.cells if authoring.nbgrader_meta(c).get("grade")}
     for gid in sorted(graded - set(registered)):
-        stale.append(f"{gid}: a graded cell of an exercise not registered in {MANIFEST} (register it or remove it)")
+        blocking.append(f"{gid}: a graded cell of an exercise not registered in {MANIFEST} (register it or remove it)")
     for cell in nb.cells:
         want = registered.get(authoring.grade_id(cell))
-        if want is not None and (cell.source != want.source or cell.metadata.get("nbgrader") != want.metadata["nbgrader"]):
+        if want is not None and (cell.source, cell.metadata.get("nbgrader")) != (want.source,
+                                                                                  want.metadata["nbgrader"]):
             stale.append(f"{authoring.grade_id(cell)}: test cell")
             cell.source, cell.metadata["nbgrader"] = want.source, dict(want.metadata["nbgrader"])
     for e in exercises:  # a new exercise: its two test cells go right after its solution cell
@@ -259,7 +266,8 @@ def sync_notebook(path: Path, exercises: tuple[Exercise, ...], write: bool = Tru
             continue
         at = next((i for i, c in enumerate(nb.cells) if authoring.grade_id(c) == e.grade_id("solution")), None)
         if at is None:
-            stale.append(f"{e.id}: no solution cell {e.grade_id('solution')} (add the exercise's cells to the notebook)")
+            blocking.append(f"{e.id}: no solution cell {e.grade_id('solution')} (add the exercise's cells to the "
+                            "notebook)")
             continue
         cells = list(_test_cells(e).values())
         for c in cells:
@@ -272,10 +280,10 @@ def sync_notebook(path: Path, exercises: tuple[Exercise, ...], write: bool = Tru
         if table != intro.source:
             stale.append("intro: points table")
             intro.source = table
-    if stale and write and not any("no solution cell" in s or "not registered" in s for s in stale):
+    if stale and write and not blocking:
         nbformat.validate(nb)
         nbformat.write(nb, path)
-    return stale
+    return stale, blocking
 
 
 def sync(root: Path = COURSE_ROOT, write: bool = True) -> list[str]:
@@ -288,7 +296,8 @@ def sync(root: Path = COURSE_ROOT, write: bool = True) -> list[str]:
             if not path.is_file():
                 problems.append(f"source/{a.id}/{file}: registered in {MANIFEST} but missing")
                 continue
-            problems += [f"source/{a.id}/{file}: {s}" for s in sync_notebook(path, a.of_notebook(file), write)]
+            stale, blocking = sync_notebook(path, a.of_notebook(file), write)
+            problems += [f"source/{a.id}/{file}: {s}" for s in blocking + stale]
     for a in assignments.values():
         want, path = provided_source(a.id, root), root / "source" / a.id / PROVIDED
         have = path.read_text(encoding="utf-8") if path.is_file() else None
