@@ -25,11 +25,11 @@ ASSIGNMENTS = list(registry.load())
 
 
 def _notebook_of(student, assignment: str, notebook: str) -> nbformat.NotebookNode:
-    answers = reference_answers(assignment, notebook) if student.reference else {}
-    mine = set(reference_answers(assignment, notebook))
+    reference = reference_answers(assignment, notebook)
+    answers = dict(reference) if student.reference else {}
     for gid, source in student.answers.items():
-        if gid in mine:
-            answers[gid] = reference_answers(assignment, notebook)[gid] if source is REFERENCE else source
+        if gid in reference:
+            answers[gid] = reference[gid] if source is REFERENCE else source
     nb = submission(assignment, notebook, answers)
     nb.cells = [c for c in nb.cells if grade_id(c) not in student.deleted]
     return nb
