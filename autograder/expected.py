@@ -17,26 +17,6 @@ from typing import Any, Callable
 EXPECTED_DIR = Path(__file__).resolve().parents[1] / "course" / "expected"
 
 
-def _knn() -> dict[str, Any]:
-    from course.checks import knn as visible
-    from solutions import knn
-
-    d = visible.distance_inputs()
-    p = visible.predict_inputs()
-    cv = visible.cross_validation_inputs()
-    call, _ = visible.run_cross_validation_with_spy(knn.cross_validate_k, cv)
-    return {
-        "distances": {
-            "dists": knn.compute_distances_two_loops(d["X_test"], d["X_train"]).tolist(),
-            "dists_far": knn.compute_distances_two_loops(d["X_test_far"], d["X_train_far"]).tolist(),
-        },
-        "predict_labels": {
-            f"k={k}": knn.predict_labels(p["dists"], p["y_train"], k=k).tolist() for k in p["k_choices"]
-        },
-        "cross_validate_k": {"accuracies": [call.value[k] for k in cv["k_choices"]]},
-    }
-
-
 def _linear() -> dict[str, Any]:
     from course.checks import linear as visible
     from solutions import linear
@@ -60,7 +40,21 @@ def _linear() -> dict[str, Any]:
     return out
 
 
-BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {"knn": _knn, "linear": _linear}
+def from_specs(module: str) -> Callable[[], dict[str, Any]]:
+    """The builder of a module whose checks are exercise specs (course.checks.spec): the reference on the visible
+    draw of every case type."""
+
+    def build() -> dict[str, Any]:
+        from autograder.hidden import reference
+        from course.checks import spec
+
+        return spec.expected_values(module, reference)
+
+    build.__name__ = f"expected_{module}"
+    return build
+
+
+BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {"knn": from_specs("knn"), "linear": _linear}
 
 
 # ---- a3_backprop (the builders live next to the hidden checks of the same module) ------------------------

@@ -36,7 +36,8 @@ COURSE_ROOT = Path(__file__).resolve().parents[1]
 DEV_SECRET = "nndl-course-development-secret"
 
 
-Schema = dict[str, tuple[tuple[int, ...], str]]  # output name -> (shape, "float" | "int")
+from course.checks import spec as specs
+from course.checks.spec import CaseMaker, Schema, to_plain  # noqa: F401 - re-exported for the checks
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ def hidden(spec: HiddenCheck) -> HiddenCheck:
 
 
 def lookup(exercise_id: str) -> HiddenCheck:
-    """The hidden check registered under `exercise_id` (imports autograder.checks.<module>)."""
+    """The hidden check of `exercise_id`: one registered in autograder.checks.<module> (a judge of its own), else
+    the one built from the exercise's spec in course.checks.<module> (judged against `solutions`)."""
     module = exercise_id.partition(".")[0]
     if exercise_id not in _REGISTRY and module.isidentifier():
         try:
@@ -70,13 +72,28 @@ def lookup(exercise_id: str) -> HiddenCheck:
             if exc.name != f"autograder.checks.{module}":  # an import error INSIDE the check module surfaces
                 raise
     if exercise_id not in _REGISTRY:
-        raise KeyError(f"no hidden check named {exercise_id!r}")
+        ex = specs.lookup(exercise_id)
+        if ex is None:
+            raise KeyError(f"no hidden check named {exercise_id!r}")
+        _REGISTRY[exercise_id] = from_exercise(ex)
     return _REGISTRY[exercise_id]
 
 
-# ---- fair batteries -------------------------------------------------------------------------------------
-CaseMaker = Callable[[np.random.Generator], dict[str, Any]]
+def reference(ex: specs.Exercise) -> tuple[Callable[..., Any], ...]:
+    """The reference implementation of `ex`: solutions.<module>.<function> (imported at grading time only)."""
+    return (getattr(importlib.import_module(f"solutions.{ex.module}"), ex.function),)
 
+
+def from_exercise(ex: specs.Exercise) -> HiddenCheck:
+    """The hidden check of an exercise spec: its battery, judged against the reference run through `ex.run`."""
+
+    def judge(case: dict[str, Any], got: dict[str, np.ndarray]) -> None:
+        ex.judge(case, got, specs.outputs(ex, case, *reference(ex)))
+
+    return battery(ex.id, ex.cases, ex.run, ex.schema, judge)
+
+
+# ---- fair batteries -------------------------------------------------------------------------------------
 
 def battery(exercise_id: str, cases: dict[str, CaseMaker], run: Callable[..., dict[str, Any]],
             schema: Callable[[dict[str, Any]], Schema],
@@ -91,8 +108,7 @@ def battery(exercise_id: str, cases: dict[str, CaseMaker], run: Callable[..., di
     names = tuple(cases)
 
     def make_inputs(rng: np.random.Generator) -> dict[str, Any]:
-        seeds = rng.integers(0, 2**63, size=len(names))  # one child stream per case: cases never shift each other
-        return {"cases": [cases[name](np.random.default_rng(int(s))) for name, s in zip(names, seeds)]}
+        return {"cases": specs.draw(cases, rng)}  # one child stream per case: cases never shift each other
 
     def run_all(inputs: dict[str, Any], *functions: Callable[..., Any]) -> dict[str, Any]:
         raw: dict[str, Any] = {}
@@ -101,7 +117,7 @@ def battery(exercise_id: str, cases: dict[str, CaseMaker], run: Callable[..., di
                 out = run(case, *functions)
             except AssertionError as exc:  # a check's verdict while running (a wrong shape, cache, …): name the case
                 raise AssertionError(f"[hidden case: {names[i]}] {exc}") from None
-            raw.update({f"c{i}.{k}": v for k, v in (out.items() if isinstance(out, dict) else ())})
+            raw.update({f"c{i}.{k}": v for k, v in specs.unwrap(out)[0].items()})
         return raw
 
     def schema_all(inputs: dict[str, Any]) -> Schema:
@@ -174,24 +190,7 @@ def _sandbox_io() -> Path | None:
     return Path(value) if value else None
 
 
-# ---- plain data -----------------------------------------------------------------------------------------
-def to_plain(name: str, value: Any, shape: tuple[int, ...], kind: str) -> np.ndarray:
-    """Convert a student's output to a base-class ndarray of `shape` and kind 'float' or 'int'.
-
-    Raises AssertionError (a wrong answer, worth 0) for None, wrong shapes, non-numeric or non-finite ints.
-    """
-    from course.checks.core import as_array
-
-    arr = as_array(name, value, shape)
-    if kind == "int":
-        if np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool:
-            return np.array(arr, dtype=np.int64)
-        if np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
-            return np.array(arr, dtype=np.int64)
-        raise AssertionError(f"{name}: expected integer labels, got dtype {arr.dtype}")
-    return np.array(arr, dtype=np.float64)
-
-
+# ---- plain data ---------------------------------------------------------------------------------------
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 

@@ -8,7 +8,7 @@ from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.neighbors import KNeighborsClassifier
 
 from autograder import expected
-from course.checks import knn as visible
+from course.checks import spec
 from course.checks.core import load_expected
 from tests.strategies import expansion_atol
 
@@ -98,38 +98,53 @@ def test_check_reports_a_missing_file(monkeypatch, tmp_path):
 
 
 # ---- the shipped numbers against independent oracles --------------------------------------------------------
-def test_expected_distances_equal_sklearn():
-    """The shipped distances equal sklearn's euclidean_distances on the visible inputs; duplicates are exactly 0."""
-    inputs, values = visible.distance_inputs(), load_expected("knn")["distances"]
-    for suffix, dup in [("", ([2], [4])), ("_far", ([0, 1, 2], [0, 3, 5]))]:
-        X_test, X_train = inputs[f"X_test{suffix}"], inputs[f"X_train{suffix}"]
-        dists = np.array(values[f"dists{suffix}"])
+def _visible(exercise_id):
+    """(case type, visible case, shipped outputs) of `exercise_id`."""
+    ex = spec.lookup(exercise_id)
+    values = load_expected(ex.module)[exercise_id]
+    return [(label, case, values[label]) for label, case in zip(ex.cases, spec.visible_cases(ex))]
+
+
+@pytest.mark.parametrize("name", ["two_loops", "one_loop", "no_loops"])
+def test_expected_distances_equal_sklearn(name):
+    """The shipped distances equal sklearn's euclidean_distances on every visible case; duplicates are 0 (up to the
+    no-loop expansion's rounding)."""
+    for _, case, values in _visible(f"knn.compute_distances_{name}"):
+        X_test, X_train = case["X_test"], case["X_train"]
+        dists = np.array(values["dists"])
         np.testing.assert_allclose(dists, euclidean_distances(X_test, X_train), rtol=1e-10,
                                    atol=expansion_atol(X_test, X_train))
-        np.testing.assert_array_equal(dists[dup], 0.0)
+        duplicate = (X_test[:, None, :] == X_train[None, :, :]).all(axis=2)
+        assert duplicate.any() and np.all(dists[duplicate] <= expansion_atol(X_test, X_train))
 
 
-@pytest.mark.parametrize("k", visible.predict_inputs()["k_choices"])
-def test_expected_labels_equal_sklearn_precomputed(k):
-    """The shipped votes equal KNeighborsClassifier(metric='precomputed') on the same distances."""
-    inputs = visible.predict_inputs()
-    num_train = len(inputs["y_train"])
-    model = KNeighborsClassifier(n_neighbors=k, metric="precomputed", algorithm="brute")
-    model.fit(np.zeros((num_train, num_train)), inputs["y_train"])
-    np.testing.assert_array_equal(load_expected("knn")["predict_labels"][f"k={k}"], model.predict(inputs["dists"]))
+def test_expected_labels_equal_sklearn_precomputed():
+    """The shipped votes equal KNeighborsClassifier(metric='precomputed') on every visible case, except where
+    the k nearest hold a tie (sklearn breaks it by label order too, so ties are compared as well)."""
+    for label, case, values in _visible("knn.predict_labels"):
+        num_train = len(case["y_train"])
+        model = KNeighborsClassifier(n_neighbors=case["k"], metric="precomputed", algorithm="brute")
+        model.fit(np.zeros((num_train, num_train)), case["y_train"])
+        np.testing.assert_array_equal(values["y_pred"], model.predict(case["dists"]), err_msg=label)
 
 
-def test_expected_tie_goes_to_smallest_label():
-    """Row 7 at k=2 is a tie between labels 1 and 2, and the shipped answer is 1."""
-    assert load_expected("knn")["predict_labels"]["k=2"][7] == 1
+def test_expected_ties_go_to_the_smallest_label():
+    """In the visible 'even k with label ties' case every row is a tie, and the shipped answer is its smaller label."""
+    (label, case, values), = [v for v in _visible("knn.predict_labels") if v[0].startswith("even k")]
+    for row, answer in zip(case["dists"], values["y_pred"]):
+        tied = case["y_train"][np.argsort(row)[:case["k"]]]
+        counts = np.bincount(tied)
+        assert answer == int(np.flatnonzero(counts == counts.max()).min())
+        assert (counts == counts.max()).sum() == 2
 
 
 def test_expected_accuracies_follow_the_spy_rule():
     """Each shipped accuracy is the fraction of the fold's ids with (7·id + k) % 4 != 0 (the spy's right answers)."""
-    inputs = visible.cross_validation_inputs()
-    folds = np.array_split(np.arange(len(inputs["X"])), inputs["num_folds"])
-    oracle = [[float(np.mean((7 * fold + k) % 4 != 0)) for fold in folds] for k in inputs["k_choices"]]
-    assert load_expected("knn")["cross_validate_k"]["accuracies"] == oracle
+    for _, case, values in _visible("knn.cross_validate_k"):
+        ids = case["X"][:, 0].astype(int)
+        folds = np.array_split(ids, case["num_folds"])
+        oracle = [[float(np.mean((7 * fold + k) % 4 != 0)) for fold in folds] for k in case["k_choices"]]
+        np.testing.assert_allclose(values["accuracies"], oracle, rtol=0, atol=1e-12)
 
 
 def test_cli_writes_only_the_named_module_and_help_writes_nothing(monkeypatch, tmp_path, capsys):

@@ -1,4 +1,4 @@
-"""Tests of autograder.hidden (seeds, evidence, judging) and the hidden checks of a1_knn (autograder.checks.knn)."""
+"""Tests of autograder.hidden (seeds, evidence, judging) and the hidden checks of a1_knn (built from the specs in course.checks.knn)."""
 
 import json
 

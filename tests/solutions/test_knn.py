@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.neighbors import KNeighborsClassifier
 
-from course.checks.knn import distance_inputs
+from course.checks import spec
 from solutions import knn
 from tests.strategies import KnnData, expansion_atol, knn_datasets, label_vectors, offsets, point_clouds
 
@@ -77,12 +77,12 @@ def test_duplicates_give_zero_without_nan_or_warnings(clouds, offset):
 def test_loop_versions_give_exact_zeros_on_visible_check_duplicates(name):
     """On the visible check's inputs, duplicates near the origin and at 1e3 give exactly 0 with loops."""
     # (the no-loop version's value there depends on how BLAS rounds X_test @ X_train.T; see test_checks_knn)
-    inputs = distance_inputs()
-    with np.errstate(all="raise"):
-        near = DISTANCES[name](inputs["X_test"], inputs["X_train"])
-        far = DISTANCES[name](inputs["X_test_far"], inputs["X_train_far"])
-    assert near[2, 4] == 0.0
-    np.testing.assert_array_equal(far[[0, 1, 2], [0, 3, 5]], 0.0)
+    for case in spec.visible_cases(spec.lookup(f"knn.compute_distances_{name}")):
+        with np.errstate(all="raise"):
+            dists = DISTANCES[name](case["X_test"], case["X_train"])
+        duplicate = (case["X_test"][:, None, :] == case["X_train"][None, :, :]).all(axis=2)
+        assert duplicate.any()
+        np.testing.assert_array_equal(dists[duplicate], 0.0)
 
 
 @pytest.mark.parametrize("name", sorted(DISTANCES))
