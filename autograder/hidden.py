@@ -64,13 +64,8 @@ def hidden(spec: HiddenCheck) -> HiddenCheck:
 def lookup(exercise_id: str) -> HiddenCheck:
     """The hidden check of `exercise_id`: one registered in autograder.checks.<module> (a judge of its own), else
     the one built from the exercise's spec in course.checks.<module> (judged against `solutions`)."""
-    module = exercise_id.partition(".")[0]
-    if exercise_id not in _REGISTRY and module.isidentifier():
-        try:
-            importlib.import_module(f"autograder.checks.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"autograder.checks.{module}":  # an import error INSIDE the check module surfaces
-                raise
+    if exercise_id not in _REGISTRY:
+        _import_checks(exercise_id.partition(".")[0])
     if exercise_id not in _REGISTRY:
         ex = specs.lookup(exercise_id)
         if ex is None:
@@ -79,8 +74,26 @@ def lookup(exercise_id: str) -> HiddenCheck:
     return _REGISTRY[exercise_id]
 
 
+REFERENCES: dict[str, Callable[[], tuple[Callable[..., Any], ...]]] = {}  # id -> the reference's functions
+
+
+def _import_checks(module: str) -> None:
+    """Import autograder.checks.<module> if there is one (hidden checks with judges of their own, REFERENCES)."""
+    if not module.isidentifier():
+        return
+    try:
+        importlib.import_module(f"autograder.checks.{module}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"autograder.checks.{module}":  # an import error INSIDE the check module surfaces
+            raise
+
+
 def reference(ex: specs.Exercise) -> tuple[Callable[..., Any], ...]:
-    """The reference implementation of `ex`: solutions.<module>.<function> (imported at grading time only)."""
+    """The reference implementation of `ex` (imported at grading time only): what autograder.checks.<module>
+    registers in REFERENCES when an exercise needs more than one function, else solutions.<module>.<function>."""
+    _import_checks(ex.module)
+    if ex.id in REFERENCES:
+        return REFERENCES[ex.id]()
     return (getattr(importlib.import_module(f"solutions.{ex.module}"), ex.function),)
 
 
