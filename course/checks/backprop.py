@@ -16,7 +16,7 @@ import numpy as np
 
 from course.checks import visible
 from course.checks.core import Call, as_array, assert_close, call_student, load_expected, with_globals
-from course.checks.layers import call, check_shape, note_overflow, unpack_pair
+from course.checks.core import call, check_shape, note_overflow, unpack_pair
 from course.gradcheck import eval_numerical_gradient, rel_error
 
 GATES = ("add_gate", "mult_gate", "max_gate")

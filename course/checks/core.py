@@ -260,3 +260,55 @@ def with_globals(fn: Callable[..., Any], **replacements: Any) -> Callable[..., A
     clone.__nndl_original__ = fn  # so a hang quarantines the student's own function
     clone.__nndl_replacements__ = dict(replacements)  # stand-ins whose state is evidence (course.evidence)
     return clone
+
+
+# ---- helpers of the layer checks (forward -> (out, cache), backward -> gradients) ---------------------------
+def copy_cache(cache: Any) -> Any:
+    """A fresh copy of a cache (so a student's in-place edit cannot leak into the next case)."""
+    if isinstance(cache, tuple):
+        return tuple(copy_cache(c) for c in cache)
+    return cache.copy() if isinstance(cache, np.ndarray) else cache
+
+
+ELEMENTWISE_HINT = ("Python's max(0, x) / `if x > 0` work on ONE number; for arrays use elementwise numpy: "
+                    "np.maximum(x, 0), np.where(x > 0, a, b), or a mask (x > 0)")
+
+
+def call(fn: Callable[..., Any], *args: Any) -> Call:
+    """call_student, turning the classic 'truth value of an array' error into a hint."""
+    try:
+        return call_student(fn, *args)
+    except ValueError as exc:
+        if "truth value of an array" in str(exc):
+            raise AssertionError(f"{getattr(fn, '__name__', 'your function')} raised ValueError: {exc}\n"
+                                 f"  Hint: {ELEMENTWISE_HINT}") from None
+        raise
+
+
+def unpack_pair(name: str, value: Any, what: str = "(out, cache)") -> tuple[Any, Any]:
+    """Split a student's return value into two parts, or fail saying what was expected."""
+    if value is None:
+        raise AssertionError(f"{name}: your function returned None — did you forget the `return` statement?")
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise AssertionError(f"{name} must return a pair {what}, got {type(value).__name__}"
+                             + (f" of length {len(value)}" if isinstance(value, (tuple, list)) else ""))
+    return value[0], value[1]
+
+
+def check_shape(name: str, value: Any, shape: tuple[int, ...], hint: str = "") -> np.ndarray:
+    """as_array with an extra hint when the shape is wrong (e.g. np.max reduced an axis)."""
+    try:
+        return as_array(name, value, shape)
+    except AssertionError as exc:
+        if hint and "expected shape" in str(exc):
+            raise AssertionError(f"{exc}\n  Hint: {hint}") from None
+        raise
+
+
+def note_overflow(call_: Call, name: str) -> None:
+    """A passing answer that warned about overflow keeps its points, but the student should know."""
+    noisy = [w for w in call_.warnings if "overflow" in w or "invalid value" in w]
+    if noisy:
+        print(f"note: {name} is right, but numpy warned ({noisy[0]}). An exponential of a large number "
+              "overflowed somewhere (even a np.where branch that is thrown away is computed): evaluate exp only "
+              "where it is safe, e.g. np.exp(np.minimum(x, 0)) or np.exp(-np.abs(x)).")

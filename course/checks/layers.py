@@ -16,7 +16,8 @@ from typing import Any, Callable
 import numpy as np
 
 from course.checks import visible
-from course.checks.core import Call, as_array, assert_close, call_student, load_expected
+from course.checks.core import (Call, as_array, assert_close, call, call_student, check_shape, copy_cache,  # noqa: F401
+                                 load_expected, note_overflow, unpack_pair)
 
 ACTIVATIONS = ("relu", "leaky_relu", "prelu", "softplus", "elu", "sigmoid", "tanh")
 CACHE_OF = {"relu": "x", "softplus": "x", "leaky_relu": "(x, alpha)", "prelu": "(x, alpha)", "elu": "(x, alpha)",
@@ -102,58 +103,6 @@ def sigmoid_ce_inputs() -> dict[str, np.ndarray]:
     """logits (8,) from -1000 to 1000 (including 0), labels y (8,) in {0, 1}."""
     return {"logits": np.array([-1000.0, -40.0, -2.5, 0.0, 0.7, 3.0, 40.0, 1000.0]),
             "y": np.array([0, 1, 0, 1, 1, 0, 0, 1])}
-
-
-def copy_cache(cache: Any) -> Any:
-    """A fresh copy of a cache (so a student's in-place edit cannot leak into the next case)."""
-    if isinstance(cache, tuple):
-        return tuple(copy_cache(c) for c in cache)
-    return cache.copy() if isinstance(cache, np.ndarray) else cache
-
-
-# ---- calling student code -------------------------------------------------------------------------------
-ELEMENTWISE_HINT = ("Python's max(0, x) / `if x > 0` work on ONE number; for arrays use elementwise numpy: "
-                    "np.maximum(x, 0), np.where(x > 0, a, b), or a mask (x > 0)")
-
-
-def call(fn: Callable[..., Any], *args: Any) -> Call:
-    """call_student, turning the classic 'truth value of an array' error into a hint."""
-    try:
-        return call_student(fn, *args)
-    except ValueError as exc:
-        if "truth value of an array" in str(exc):
-            raise AssertionError(f"{getattr(fn, '__name__', 'your function')} raised ValueError: {exc}\n"
-                                 f"  Hint: {ELEMENTWISE_HINT}") from None
-        raise
-
-
-def unpack_pair(name: str, value: Any, what: str = "(out, cache)") -> tuple[Any, Any]:
-    """Split a student's return value into two parts, or fail saying what was expected."""
-    if value is None:
-        raise AssertionError(f"{name}: your function returned None — did you forget the `return` statement?")
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise AssertionError(f"{name} must return a pair {what}, got {type(value).__name__}"
-                             + (f" of length {len(value)}" if isinstance(value, (tuple, list)) else ""))
-    return value[0], value[1]
-
-
-def check_shape(name: str, value: Any, shape: tuple[int, ...], hint: str = "") -> np.ndarray:
-    """as_array with an extra hint when the shape is wrong (e.g. np.max reduced an axis)."""
-    try:
-        return as_array(name, value, shape)
-    except AssertionError as exc:
-        if hint and "expected shape" in str(exc):
-            raise AssertionError(f"{exc}\n  Hint: {hint}") from None
-        raise
-
-
-def note_overflow(call_: Call, name: str) -> None:
-    """A passing answer that warned about overflow keeps its points, but the student should know."""
-    noisy = [w for w in call_.warnings if "overflow" in w or "invalid value" in w]
-    if noisy:
-        print(f"note: {name} is right, but numpy warned ({noisy[0]}). An exponential of a large number "
-              "overflowed somewhere (even a np.where branch that is thrown away is computed): evaluate exp only "
-              "where it is safe, e.g. np.exp(np.minimum(x, 0)) or np.exp(-np.abs(x)).")
 
 
 # ---- hints ----------------------------------------------------------------------------------------------
