@@ -1,7 +1,8 @@
-"""k-nearest neighbours (assignment a1_knn): L2 distances with 2/1/0 loops, majority vote, cross-validation.
+"""k-nearest neighbours (assignment a1_knn): L2 distances with 2/1/0 loops, majority vote, cross-validation and
+the one-standard-error rule.
 
 Exercise ids: ``knn.compute_distances_two_loops``, ``knn.compute_distances_one_loop``,
-``knn.compute_distances_no_loops``, ``knn.predict_labels``, ``knn.cross_validate_k``.
+``knn.compute_distances_no_loops``, ``knn.predict_labels``, ``knn.cross_validate_k``, ``knn.choose_k``.
 """
 
 import functools
@@ -167,3 +168,32 @@ def cross_validate_k(
             y_pred = model.predict(X_folds[f], k=k)
             results[k].append(float(np.mean(y_pred == y_folds[f])))
     return results
+
+
+def _validate_choose_k_args(fn: Callable[[dict[int, list[float]]], int]) -> Callable[[dict[int, list[float]]], int]:
+    @functools.wraps(fn)
+    def wrapper(results: dict[int, list[float]]) -> int:
+        if not isinstance(results, dict) or not results:
+            raise ValueError("results must be a non-empty dict {k: [accuracy per fold]}, as cross_validate_k returns")
+        folds = {len(v) for v in results.values()}
+        if len(folds) != 1 or folds.pop() < 2:
+            raise ValueError("every k needs the same number of fold accuracies, at least 2 (one standard error "
+                             "needs a spread)")
+        return fn(results)
+
+    return wrapper
+
+
+@_validate_choose_k_args
+def choose_k(results: dict[int, list[float]]) -> int:
+    """The one-standard-error rule: the LARGEST k (the smoothest boundary) whose mean cross-validation accuracy is
+    at least the best mean minus the standard error of the best k's mean.
+
+    results: {k: [accuracy on fold 0, ..., accuracy on fold n-1]} (n >= 2). Standard error = s / sqrt(n), with s
+    the sample standard deviation of the best k's fold accuracies (ddof=1).
+    """
+    means = {k: np.mean(acc) for k, acc in results.items()}
+    best = max(means, key=means.get)
+    n = len(results[best])
+    standard_error = np.std(results[best], ddof=1) / np.sqrt(n)
+    return max(k for k, mean in means.items() if mean >= means[best] - standard_error)

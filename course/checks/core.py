@@ -216,10 +216,13 @@ def assert_equal_labels(name: str, got: Any, expected: np.ndarray, *, hints: Seq
         else:
             raise AssertionError(f"{name}: expected integer labels, got dtype {got.dtype}" + notes)
     wrong = np.flatnonzero(got != expected)
+    if wrong.size and expected.ndim == 0:
+        raise AssertionError(f"{name}: got {got.item()}, expected {expected.item()}." + _hint(got, expected, hints)
+                             + notes)
     if wrong.size:
         i = int(wrong[0])
         msg = (f"{name}: {wrong.size} of {expected.size} labels are wrong. First at index {i}: "
-               f"got {got[i]}, expected {expected[i]}.")
+               f"got {got.flat[i]}, expected {expected.flat[i]}.")
         raise AssertionError(msg + _hint(got, expected, hints) + notes)
 
 

@@ -310,6 +310,59 @@ exercise("knn.cross_validate_k", CV_CASES, run=run_cross_validation, schema=cros
          compare=compare_cross_validation)
 
 
+
+# ---- choose_k (the one-standard-error rule) ---------------------------------------------------------------
+def _choose_case(teaches: str) -> Callable[[np.random.Generator], Case]:
+    """Six k (sorted draws from 1..49), 3..6 folds; the best mean m is the 2nd or 3rd k's, with sample standard
+    deviation s. Every other k is 1.15..1.35 standard errors (s/√n) below m — outside one standard error, inside
+    one standard deviation — except the ones `teaches` places within it."""
+
+    def make(rng: np.random.Generator) -> Case:
+        F, K, best = int(rng.integers(3, 7)), 6, int(rng.integers(1, 3))
+        ks = np.sort(rng.choice(np.arange(1, 50), size=K, replace=False))
+        m, s = rng.uniform(0.55, 0.85), rng.uniform(0.02, 0.06)
+        se1, se0 = s / np.sqrt(F), s / np.sqrt(F) * np.sqrt((F - 1) / F)  # with ddof=1; with np.std's ddof=0
+        gaps = rng.uniform(1.15, 1.35, size=K) * se1
+        gaps[best] = 0.0
+        if teaches in ("within", "order"):  # a smaller and a larger k within one standard error
+            gaps[[0, best + 1]] = rng.uniform(0.2, 0.8, size=2) * se1
+        if teaches == "ddof":  # a larger k within s/√n (ddof=1) but not within np.std's default (ddof=0)
+            gaps[best + 2] = se0 + (se1 - se0) * rng.uniform(0.3, 0.7)
+        z = rng.normal(size=(K, F))
+        z = (z - z.mean(axis=1, keepdims=True)) / z.std(axis=1, ddof=1, keepdims=True)
+        spread = np.where(np.arange(K) == best, s, rng.uniform(0.01, 0.08, size=K))
+        accuracies = (m - gaps)[:, None] + spread[:, None] * z
+        order = rng.permutation(K) if teaches == "order" else np.arange(K)
+        if teaches == "order" and list(order).index(best + 1) > list(order).index(0):
+            order = order[::-1]  # the answer comes before the smaller k within one standard error
+        return {"ks": [int(k) for k in ks[order]], "accuracies": accuracies[order], "teaches": teaches}
+
+    return make
+
+
+CHOOSE_CASES = {"the best k alone within one standard error": _choose_case("alone"),
+                "a smaller and a larger k within one standard error": _choose_case("within"),
+                "a larger k within s/√n with ddof=1 but not with np.std's default ddof=0": _choose_case("ddof"),
+                "keys not in increasing order": _choose_case("order")}
+
+
+def choose_hints(case: Case, name: str) -> list:
+    means = case["accuracies"].mean(axis=1)
+    argmax = case["ks"][int(np.argmax(means))]
+    return [(lambda g, e: case["teaches"] == "ddof",
+             "the standard error is s/√n with the SAMPLE standard deviation s = np.std(a, ddof=1): np.std's "
+             "default (ddof=0) divides by n and makes the error too small"),
+            (lambda g, e: g == argmax, "this is the k with the best mean accuracy: the rule then takes the LARGEST "
+                                       "k whose mean is within one standard error of that best mean"),
+            (lambda g, e: g < e, "take the largest such k (the smoothest boundary), not the smallest or the last"),
+            (lambda g, e: g > e, "this k is within one standard DEVIATION of the best mean; the rule allows one "
+                                 "standard ERROR of that mean, s/√n")]
+
+
+exercise("knn.choose_k", CHOOSE_CASES,
+         run=lambda case, fn: {"k": call_student(fn, dict(zip(case["ks"], (list(a) for a in case["accuracies"]))))},
+         schema=lambda case: {"k": ((), "int")}, hints=choose_hints)
+
 def check_spy_log(log: list, inputs: dict[str, Any]) -> None:
     """Each k must be validated once on each of the consecutive folds of np.array_split (in any order), training
     on every sample outside the validation fold and on none inside it."""

@@ -30,22 +30,24 @@ def test_every_registered_exercise_has_reference_visible_and_hidden_check(ex):
 
 
 def test_every_check_is_registered():
-    """No visible or hidden check exists for an exercise the manifest does not list (after importing them all)."""
+    """Every exercise of the manifest has a visible and a hidden check, and no check exists for an exercise the
+    manifest does not list (after importing them all)."""
     from autograder import hidden
     from course import checks
 
     for module in {e.module for e in EXERCISES}:
         importlib.import_module(f"course.checks.{module}")
-        importlib.import_module(f"autograder.checks.{module}")
+        hidden._import_checks(module)
     ids = {e.id for e in EXERCISES}
-    assert set(checks._REGISTRY) - ids == set()
-    assert set(hidden._REGISTRY) - ids == set()
+    assert all(hidden.lookup(i).case_types for i in ids)
+    assert set(checks._REGISTRY) == ids
+    assert set(hidden._REGISTRY) == ids
 
 
 def test_assignment_points_equal_the_sum_of_their_cells():
-    """An assignment's points are the sum of its exercises' visible and hidden points (a1_knn: 16)."""
+    """An assignment's points are the sum of its exercises' visible and hidden points (a1_knn: 18)."""
     a = registry.load()["a1_knn"]
-    assert a.points == sum(e.visible + e.hidden for e in a.exercises) == 16
+    assert a.points == sum(e.visible + e.hidden for e in a.exercises) == 18
 
 
 @pytest.mark.parametrize("mutate, phrase", [
@@ -96,7 +98,7 @@ def test_changing_points_in_the_manifest_updates_cells_tables_and_readme(course_
     cell, nb = _cell(nb_path, "knn-predict_labels-hidden")
     assert cell.metadata["nbgrader"]["points"] == 3 and "(3 points)" in cell.source
     assert "| 4 | `predict_labels` | 3 + 3 |" in nb.cells[0].source
-    assert "| a1_knn | 18 |" in (course_copy / "README.md").read_text()
+    assert "| a1_knn | 20 |" in (course_copy / "README.md").read_text()
 
 
 def test_a_new_exercise_gets_its_test_cells_after_its_solution_cell(course_copy):

@@ -6,6 +6,8 @@ the visible check deliberately leaves to the hidden check would be listed in HID
 """
 
 from collections import Counter
+import math
+import statistics
 from typing import Any, Callable
 
 import numpy as np
@@ -209,15 +211,43 @@ CV_BUGS = fairness.variants(make_cv, {
     "without the classifier": "its own distances and vote instead of the KNearestNeighbor class above",
 })
 
+# ---- choose_k -------------------------------------------------------------------------------------------
+def make_choose(bug: str = "") -> Callable[..., Any]:
+    """A choose_k with one mistake (or none), written independently of solutions.knn (statistics, not numpy)."""
+
+    def choose_k(results):
+        means = {k: statistics.fmean(a) for k, a in results.items()}
+        best = max(means, key=means.get)
+        if bug == "the best mean":
+            return best
+        spread = statistics.pstdev if bug == "ddof=0" else statistics.stdev
+        error = spread(results[best]) / (1 if bug == "one standard deviation" else math.sqrt(len(results[best])))
+        within = [k for k in results if means[k] >= means[best] - error]
+        return {"smallest k within": min(within), "last key within": within[-1]}.get(bug, max(within))
+
+    choose_k.__name__ = "choose_k"
+    return choose_k
+
+
+CHOOSE_BUGS = fairness.variants(make_choose, {
+    "the best mean": "the k with the best mean accuracy, without the rule",
+    "ddof=0": "the population standard deviation (np.std's default) instead of the sample one",
+    "one standard deviation": "within one standard deviation instead of one standard error (no division by √n)",
+    "smallest k within": "the smallest k within one standard error instead of the largest",
+    "last key within": "the last key within one standard error (the dict's order) instead of the largest k",
+})
+
 BUGS: dict[str, dict[str, Callable[..., Any]]] = {
     **{eid: DISTANCE_BUGS for eid in DISTANCE_IDS},
     "knn.predict_labels": PREDICT_BUGS,
     "knn.cross_validate_k": CV_BUGS,
+    "knn.choose_k": CHOOSE_BUGS,
 }
 RIGHT: dict[str, dict[str, Callable[..., Any]]] = {
     **{eid: DISTANCE_RIGHT for eid in DISTANCE_IDS},
     "knn.predict_labels": PREDICT_RIGHT,
     "knn.cross_validate_k": {"independent": make_cv("")},
+    "knn.choose_k": {"independent": make_choose("")},
 }
 
 # bugs the visible check deliberately leaves to the hidden one, with the reason

@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.neighbors import KNeighborsClassifier
@@ -292,3 +292,40 @@ def test_predict_labels_with_zero_distances_votes_in_training_order(data):
     for k in range(1, n + 1):
         y_pred = knn.predict_labels(np.zeros((2, n)), y_train, k=k)
         np.testing.assert_array_equal(y_pred, np.argmax(np.bincount(y_train[:k])))
+
+
+# ---- the one-standard-error rule ---------------------------------------------------------------------------
+def _one_se_oracle(results):
+    """The rule written with the statistics module and loops (independent of numpy)."""
+    import math
+    import statistics
+
+    best = max(results, key=lambda k: statistics.fmean(results[k]))
+    bar = statistics.fmean(results[best]) - statistics.stdev(results[best]) / math.sqrt(len(results[best]))
+    return max(k for k in results if statistics.fmean(results[k]) >= bar)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.integers(1, 60), st.lists(st.floats(0, 1), min_size=5, max_size=5), min_size=1, max_size=8))
+def test_choose_k_equals_the_rule_written_with_statistics(results):
+    """choose_k equals the one-standard-error rule computed independently, away from exact boundary ties."""
+    import math
+    import statistics
+
+    best = max(results, key=lambda k: statistics.fmean(results[k]))
+    bar = statistics.fmean(results[best]) - statistics.stdev(results[best]) / math.sqrt(5)
+    assume(all(abs(statistics.fmean(a) - bar) > 1e-9 for a in results.values()))
+    assert knn.choose_k(results) == _one_se_oracle(results)
+
+
+def test_choose_k_prefers_the_largest_k_within_one_standard_error():
+    """k=3 has the best mean; k=10 is within one standard error of it (and k=1 too), k=20 is not: the answer is 10."""
+    results = {1: [0.80, 0.84, 0.82], 3: [0.82, 0.86, 0.84], 10: [0.82, 0.84, 0.83], 20: [0.70, 0.72, 0.71]}
+    assert knn.choose_k(results) == 10
+
+
+@pytest.mark.parametrize("results", [{}, [0.9, 0.8], {1: [0.9]}, {1: [0.9, 0.8], 3: [0.9]}])
+def test_choose_k_rejects_malformed_results(results):
+    """Empty or non-dict results, a single fold, or k's with different fold counts raise ValueError."""
+    with pytest.raises(ValueError):
+        knn.choose_k(results)
