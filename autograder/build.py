@@ -33,7 +33,8 @@ def build(names: list[str] | None = None, root: Path = COURSE_ROOT) -> list[Path
     for name in names:
         for nb in sorted((root / "source" / name).glob("*.ipynb")):
             if name in registered and nb.name in registered[name].notebooks:
-                _, blocking = registry.sync_notebook(nb, registered[name].of_notebook(nb.name))
+                _, blocking = registry.sync_notebook(nb, registered[name].of_notebook(nb.name),
+                                                     questions=registered[name].questions_of(nb.name))
                 if blocking:
                     raise ValueError(f"{nb.relative_to(root)}: " + "; ".join(blocking))
             sync_notebook(nb)

@@ -6,6 +6,9 @@ From the registry, ``python -m autograder.registry`` writes what used to be writ
   points, via ``autograder.authoring.tests``; a missing pair is inserted right after the exercise's solution cell);
 - each notebook's **"What you will build" table** (the first markdown table after that heading in the intro cell);
 - **README.md's assignment table** (the table after "Assignments so far:");
+- the points of every **written question** (an nbgrader manually graded answer cell ``<module>-<name>-answer``,
+  whose model answer / rubric sits between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` in the source only) and
+  its row in the points table;
 - ``source/<assignment>/provided.py`` for an assignment that `uses` exercises of EARLIER assignments: their
   reference code, read-only (nbgrader copies it into the release).
 
@@ -63,18 +66,48 @@ class Exercise:
 
 
 @dataclass(frozen=True)
+class Question:
+    """A written question: an answer cell graded by hand (``module-name-answer``), worth `points`."""
+
+    id: str
+    points: float
+    assignment: str
+    notebook: str
+    label: str = ""
+
+    @property
+    def grade_id(self) -> str:
+        module, _, name = self.id.partition(".")
+        return f"{module}-{name}-answer"
+
+
+@dataclass(frozen=True)
 class Assignment:
     id: str
     topics: str
     notebooks: tuple[str, ...]
     exercises: tuple[Exercise, ...]
+    questions: tuple[Question, ...] = ()
+
+    @property
+    def auto_points(self) -> float:
+        """Points of the autograded test cells."""
+        return sum(e.points for e in self.exercises)
+
+    @property
+    def manual_points(self) -> float:
+        """Points of the written questions (graded by hand)."""
+        return sum(q.points for q in self.questions)
 
     @property
     def points(self) -> float:
-        return sum(e.points for e in self.exercises)
+        return self.auto_points + self.manual_points
 
     def of_notebook(self, notebook: str) -> tuple[Exercise, ...]:
         return tuple(e for e in self.exercises if e.notebook == notebook)
+
+    def questions_of(self, notebook: str) -> tuple[Question, ...]:
+        return tuple(q for q in self.questions if q.notebook == notebook)
 
 
 class RegistryError(ValueError):
@@ -94,7 +127,7 @@ def parse(data: dict[str, Any], where: str = MANIFEST) -> dict[str, Assignment]:
     for aid, body in data.items():
         if not _ASSIGNMENT.match(aid) or not isinstance(body, dict):
             raise RegistryError(f"{where}: [{aid}] is not an assignment table named like a4_nets")
-        notebooks, exercises = [], []
+        notebooks, exercises, questions = [], [], []
         for nb in body.get("notebooks", []):
             file = nb.get("file", "")
             if not isinstance(file, str) or not file.endswith(".ipynb") or "/" in file:
@@ -119,9 +152,23 @@ def parse(data: dict[str, Any], where: str = MANIFEST) -> dict[str, Assignment]:
                 exercises.append(Exercise(eid, _number(ex.get("visible"), f"{here} ({eid}) visible"),
                                           _number(ex.get("hidden"), f"{here} ({eid}) hidden"), aid, file,
                                           str(ex.get("part", "")), str(ex.get("label", "")), uses))
+            for i, q in enumerate(nb.get("questions", [])):
+                here = f"{where}: {aid}/{file} question {i + 1}"
+                unknown = set(q) - {"id", "points", "label"}
+                if unknown:
+                    raise RegistryError(f"{here}: unknown field(s) {sorted(unknown)}")
+                qid = q.get("id", "")
+                if not isinstance(qid, str) or not _ID.match(qid):
+                    raise RegistryError(f"{here}: id must be 'module.name', got {qid!r}")
+                if qid in seen:
+                    raise RegistryError(f"{here}: {qid} is registered twice")
+                seen.add(qid)
+                questions.append(Question(qid, _number(q.get("points"), f"{here} ({qid}) points"), aid, file,
+                                          str(q.get("label", ""))))
         if not exercises:
             raise RegistryError(f"{where}: [{aid}] has no exercises")
-        assignments[aid] = Assignment(aid, str(body.get("topics", "")), tuple(notebooks), tuple(exercises))
+        assignments[aid] = Assignment(aid, str(body.get("topics", "")), tuple(notebooks), tuple(exercises),
+                                      tuple(questions))
     return assignments
 
 
@@ -148,8 +195,13 @@ def exercise(exercise_id: str, root: Path = COURSE_ROOT) -> Exercise:
 
 
 def cell_points(assignment: str, root: Path = COURSE_ROOT) -> dict[str, float]:
-    """{grade_id: points} of every test cell of `assignment`, as the manifest says nbgrader should grade them."""
+    """{grade_id: points} of every autograded test cell of `assignment`, as the manifest says nbgrader grades them."""
     return {e.grade_id(kind): getattr(e, kind) for e in load(root)[assignment].exercises for kind in KINDS}
+
+
+def answer_points(assignment: str, root: Path = COURSE_ROOT) -> dict[str, float]:
+    """{grade_id: points} of every written answer cell of `assignment` (graded by hand)."""
+    return {q.grade_id: q.points for q in load(root)[assignment].questions}
 
 
 # ---- generated text ---------------------------------------------------------------------------------------
@@ -157,14 +209,20 @@ def _pts(p: float) -> str:
     return f"{p:g}"
 
 
-def points_table(exercises: tuple[Exercise, ...]) -> str:
-    """The intro's "What you will build" table: numbered rows, or rows grouped by part with a total."""
+def _question_rows(questions: tuple[Question, ...]) -> list[str]:
+    return [f"| Q{i} | written: {q.label or q.id} | {_pts(q.points)} (graded by hand) |"
+            for i, q in enumerate(questions, 1)]
+
+
+def points_table(exercises: tuple[Exercise, ...], questions: tuple[Question, ...] = ()) -> str:
+    """The intro's "What you will build" table: numbered rows, or rows grouped by part with a total; then the
+    written questions."""
     if not any(e.part for e in exercises):
         rows = ["| exercise | function | points |", "|---|---|---|"]
         for i, e in enumerate(exercises, 1):
             name = f"`{e.name}`" + (f" {e.label}" if e.label else "")
             rows.append(f"| {i} | {name} | {_pts(e.visible)} + {_pts(e.hidden)} |")
-        return "\n".join(rows)
+        return "\n".join(rows + _question_rows(questions))
     rows = ["| part | exercise | points |", "|---|---|---|"]
     groups: list[list[Exercise]] = []
     for e in exercises:  # consecutive exercises of one part with the same points share a row
@@ -181,14 +239,16 @@ def points_table(exercises: tuple[Exercise, ...]) -> str:
         names = ", ".join(f"`{e.name}`" + (f" {e.label}" if e.label else "") for e in group)
         each = " each" if len(group) > 1 else ""
         rows.append(f"| {part} | {names} | {_pts(first.visible)} + {_pts(first.hidden)}{each} |".replace("|  |", "| |"))
-    rows.append(f"| | **total** | **{_pts(sum(e.points for e in exercises))}** |")
+    rows += _question_rows(questions)
+    rows.append(f"| | **total** | **{_pts(sum(e.points for e in exercises) + sum(q.points for q in questions))}** |")
     return "\n".join(rows)
 
 
 def readme_table(assignments: dict[str, Assignment]) -> str:
     """README.md's table of assignments: id, points, topics."""
     rows = ["| id | points | topics |", "|---|---|---|"]
-    rows += [f"| {a.id} | {_pts(a.points)} | {a.topics} |" for a in assignments.values()]
+    rows += [f"| {a.id} | {_pts(a.auto_points)}" + (f" + {_pts(a.manual_points)} written" if a.questions else "")
+             + f" | {a.topics} |" for a in assignments.values()]
     return "\n".join(rows)
 
 
@@ -242,7 +302,13 @@ def _test_cells(e: Exercise) -> dict[str, Any]:
     return {e.grade_id("visible"): visible, e.grade_id("hidden"): hidden}
 
 
-def sync_notebook(path: Path, exercises: tuple[Exercise, ...], write: bool = True) -> tuple[list[str], list[str]]:
+def _answer_meta(q: Question) -> dict[str, Any]:
+    return {"grade": True, "grade_id": q.grade_id, "locked": False, "points": q.points, "schema_version": 3,
+            "solution": True}
+
+
+def sync_notebook(path: Path, exercises: tuple[Exercise, ...], write: bool = True,
+                  questions: tuple[Question, ...] = ()) -> tuple[list[str], list[str]]:
     """Bring one source notebook's test cells and points table up to date: (what was stale, what blocks the sync).
 
     A blocking problem (a graded cell no exercise registers, an exercise without its solution cell) needs an
@@ -253,8 +319,16 @@ def sync_notebook(path: Path, exercises: tuple[Exercise, ...], write: bool = Tru
     blocking: list[str] = []
     registered = {gid: cell for e in exercises for gid, cell in _test_cells(e).items()}
     graded = {authoring.grade_id(c) for c in nb.cells if authoring.nbgrader_meta(c).get("grade")}
-    for gid in sorted(graded - set(registered)):
+    answers = {q.grade_id: q for q in questions}
+    for gid in sorted(graded - set(registered) - set(answers)):
         blocking.append(f"{gid}: a graded cell of an exercise not registered in {MANIFEST} (register it or remove it)")
+    for cell in nb.cells:
+        q = answers.get(authoring.grade_id(cell))
+        if q is not None and cell.metadata.get("nbgrader") != _answer_meta(q):
+            stale.append(f"{q.grade_id}: answer cell points")
+            cell.metadata["nbgrader"] = _answer_meta(q)
+    for gid in sorted(set(answers) - {authoring.grade_id(c) for c in nb.cells}):
+        blocking.append(f"{answers[gid].id}: no answer cell {gid} (add the question and its answer cell)")
     for cell in nb.cells:
         want = registered.get(authoring.grade_id(cell))
         if want is not None and (cell.source, cell.metadata.get("nbgrader")) != (want.source,
@@ -276,7 +350,7 @@ def sync_notebook(path: Path, exercises: tuple[Exercise, ...], write: bool = Tru
         stale.append(f"{e.id}: test cells inserted")
     intro = nb.cells[0]
     if intro.cell_type == "markdown":
-        table = replace_table(intro.source, TABLE_ANCHOR, points_table(exercises))
+        table = replace_table(intro.source, TABLE_ANCHOR, points_table(exercises, questions))
         if table != intro.source:
             stale.append("intro: points table")
             intro.source = table
@@ -296,7 +370,7 @@ def sync(root: Path = COURSE_ROOT, write: bool = True) -> list[str]:
             if not path.is_file():
                 problems.append(f"source/{a.id}/{file}: registered in {MANIFEST} but missing")
                 continue
-            stale, blocking = sync_notebook(path, a.of_notebook(file), write)
+            stale, blocking = sync_notebook(path, a.of_notebook(file), write, a.questions_of(file))
             problems += [f"source/{a.id}/{file}: {s}" for s in blocking + stale]
     for a in assignments.values():
         want, path = provided_source(a.id, root), root / "source" / a.id / PROVIDED

@@ -1,5 +1,5 @@
 """Every source notebook opens like a lesson: learning goals, then a "What you will build" table whose points are
-exactly the points nbgrader grades (one row per graded exercise, visible + hidden)."""
+exactly the points nbgrader grades (one row per graded exercise, visible + hidden; one per written question)."""
 
 import re
 from pathlib import Path
@@ -16,7 +16,7 @@ def graded_points(nb: nbformat.NotebookNode) -> dict[str, tuple[float, float]]:
     points: dict[str, dict[str, float]] = {}
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade"):
+        if meta.get("grade") and not meta["grade_id"].endswith("-answer"):
             _, name, kind = meta["grade_id"].rsplit("-", 2)  # <module>-<function>-visible|hidden
             assert kind in ("visible", "hidden"), f"unexpected grade_id {meta['grade_id']}"
             points.setdefault(name, {})[kind] = float(meta["points"])
@@ -35,6 +35,12 @@ def announced_points(intro: str) -> dict[str, tuple[float, float]]:
     return announced
 
 
+def written_points(nb: nbformat.NotebookNode) -> list[float]:
+    """The points of the written answer cells (``*-answer``, graded by hand), in notebook order."""
+    return [float(c.metadata["nbgrader"]["points"]) for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade") and c.metadata["nbgrader"]["grade_id"].endswith("-answer")]
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.parent.name)
 def test_intro_has_goals_and_a_points_table_that_matches_the_grading(path: Path) -> None:
     """The first cell has a title, learning goals and a table announcing each exercise's points as graded."""
@@ -42,8 +48,10 @@ def test_intro_has_goals_and_a_points_table_that_matches_the_grading(path: Path)
     intro = nb.cells[0].source
     assert nb.cells[0].cell_type == "markdown" and intro.startswith("# ")
     assert "**Learning goals.**" in intro and "**What you will build**" in intro
-    graded = graded_points(nb)
+    graded, written = graded_points(nb), written_points(nb)
     assert announced_points(intro) == graded
+    assert [float(p) for p in re.findall(r"^\| Q\d+ \| written: .+ \| (\d+(?:\.\d+)?) \(graded by hand\) \|$", intro,
+                                         re.M)] == written
     total = re.search(r"\*\*total\*\* \| \*\*(\d+)\*\*", intro)
     if total:
-        assert float(total[1]) == sum(v + h for v, h in graded.values())
+        assert float(total[1]) == sum(v + h for v, h in graded.values()) + sum(written)

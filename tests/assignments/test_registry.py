@@ -45,9 +45,11 @@ def test_every_check_is_registered():
 
 
 def test_assignment_points_equal_the_sum_of_their_cells():
-    """An assignment's points are the sum of its exercises' visible and hidden points (a1_knn: 18)."""
+    """An assignment's points are its exercises' visible and hidden points plus its written questions' points
+    (a1_knn: 18 + 2)."""
     a = registry.load()["a1_knn"]
-    assert a.points == sum(e.visible + e.hidden for e in a.exercises) == 18
+    assert a.auto_points == sum(e.visible + e.hidden for e in a.exercises) == 18
+    assert a.points == a.auto_points + sum(q.points for q in a.questions) == 20
 
 
 @pytest.mark.parametrize("mutate, phrase", [
@@ -59,9 +61,13 @@ def test_assignment_points_equal_the_sum_of_their_cells():
     (lambda d: d["a0_concepts"]["notebooks"][0]["exercises"][0].update(uses=["knn.predict_labels"]),
      "not an exercise registered before it"),
     (lambda d: d["a1_knn"]["notebooks"][0].update(file="knn"), "notebook file"),
+    (lambda d: d["a1_knn"]["notebooks"][0]["questions"][0].update(points=0), "positive number"),
+    (lambda d: d["a1_knn"]["notebooks"][0]["questions"][0].update(id="knn.predict_labels"), "registered twice"),
+    (lambda d: d["a1_knn"]["notebooks"][0]["questions"][0].update(rubric="x"), "unknown field"),
 ])
 def test_invalid_manifest_gets_a_clear_error(mutate, phrase):
-    """Duplicate ids, bad points, bad ids, unknown fields, `uses` of a later exercise, bad file names: RegistryError."""
+    """Duplicate ids, bad points, bad ids, unknown fields, `uses` of a later exercise, bad file names, bad written
+    questions: RegistryError."""
     import tomllib
 
     data = tomllib.loads((ROOT / registry.MANIFEST).read_text())
@@ -98,7 +104,7 @@ def test_changing_points_in_the_manifest_updates_cells_tables_and_readme(course_
     cell, nb = _cell(nb_path, "knn-predict_labels-hidden")
     assert cell.metadata["nbgrader"]["points"] == 3 and "(3 points)" in cell.source
     assert "| 4 | `predict_labels` | 3 + 3 |" in nb.cells[0].source
-    assert "| a1_knn | 20 |" in (course_copy / "README.md").read_text()
+    assert "| a1_knn | 20 + 2 written |" in (course_copy / "README.md").read_text()
 
 
 def test_a_new_exercise_gets_its_test_cells_after_its_solution_cell(course_copy):
@@ -127,6 +133,25 @@ def test_an_unregistered_graded_cell_is_reported_and_nothing_is_written(course_c
     problems = registry.sync(course_copy)
     assert any("knn-compute_distances_one_loop-visible" in p and "not registered" in p for p in problems)
     assert nb_path.read_bytes() == before
+
+
+def test_written_question_points_are_synced_and_a_missing_answer_cell_blocks(course_copy):
+    """A question's points in the manifest are written into its answer cell and the intro table; a question whose
+    answer cell is missing is reported as blocking and nothing is written."""
+    manifest = course_copy / registry.MANIFEST
+    manifest.write_text(manifest.read_text().replace('{ id = "knn.q_validation", points = 2,',
+                                                     '{ id = "knn.q_validation", points = 3,'))
+    registry.load.cache_clear()
+    registry.sync(course_copy)
+    cell, nb = _cell(course_copy / "source" / "a1_knn" / "knn.ipynb", "knn-q_validation-answer")
+    assert cell.metadata["nbgrader"]["points"] == 3 and cell.metadata["nbgrader"]["solution"]
+    assert "| 3 (graded by hand) |" in nb.cells[0].source
+    manifest.write_text(manifest.read_text().replace('id = "knn.q_validation"', 'id = "knn.q_missing"'))
+    registry.load.cache_clear()
+    before = (course_copy / "source" / "a1_knn" / "knn.ipynb").read_bytes()
+    problems = registry.sync(course_copy)
+    assert any("knn.q_missing: no answer cell knn-q_missing-answer" in p for p in problems)
+    assert (course_copy / "source" / "a1_knn" / "knn.ipynb").read_bytes() == before
 
 
 def test_missing_manifest_says_what_it_is(tmp_path):

@@ -65,20 +65,23 @@ def test_release_equals_fresh_build(graded) -> None:
 
 
 def test_source_scores_exactly_the_registered_points(graded) -> None:
-    """nbgrader's points per test cell are the registry's, and the source notebook earns every one of them."""
+    """nbgrader's points per test cell and per written answer are the registry's, and the source notebook earns
+    every autograded one of them."""
     assignment, root = graded
-    full = max_points(root, assignment)
-    assert full == registry.cell_points(assignment)
+    full, auto = max_points(root, assignment), registry.cell_points(assignment)
+    assert full == {**auto, **registry.answer_points(assignment)}
     assert sum(full.values()) == registry.load()[assignment].points
-    assert scores(root, assignment)["perfect"] == full
+    assert {gid: v for gid, v in scores(root, assignment)["perfect"].items() if gid in auto} == auto
 
 
 def test_release_scores_zero_and_run_completes(graded) -> None:
-    """The release as issued scores 0 on every autograded cell, and every cell was executed (no abort)."""
+    """The release as issued scores 0 on every autograded cell and every written answer left as issued, and every
+    cell was executed (no abort)."""
     assignment, root = graded
     for notebook in registry.load()[assignment].notebooks:
         assert_release_scores_zero_and_completes(root, assignment, notebook, "blank",
-                                                 set(registry.cell_points(assignment)))
+                                                 set(registry.cell_points(assignment))
+                                                 | set(registry.answer_points(assignment)))
 
 
 def test_planted_students_earn_exactly_their_right_exercises(graded) -> None:
@@ -91,18 +94,22 @@ def test_planted_students_earn_exactly_their_right_exercises(graded) -> None:
         right = {e.id for e in exercises} if student.right == ALL else set(student.right)
         want = {e.grade_id(kind): (getattr(e, kind) if e.id in right else 0.0)
                 for e in exercises for kind in registry.KINDS}
-        assert got[name] == want, f"{assignment}: {name}"
+        assert {gid: v for gid, v in got[name].items() if gid in want} == want, f"{assignment}: {name}"
 
 
 def test_deleted_test_cells_come_back_and_are_graded(graded) -> None:
-    """Deleted test cells are restored from the source (add_missing_cells) and scored, not left for manual grading."""
+    """Deleted test cells are restored from the source (add_missing_cells) and scored: the only cells left for
+    manual grading are written answers (all of them for the solved source; an answer left as issued scores 0)."""
     from autograder.gradebook import open_gradebook
 
     assignment, root = graded
     students, _ = planted(assignment)
+    answers = set(registry.answer_points(assignment))
     with open_gradebook(root) as gb:
         for name in ["perfect", *students]:
-            assert not gb.find_submission(assignment, name).needs_manual_grade, name
+            submission_ = gb.find_submission(assignment, name)
+            manual = {g.name for nb in submission_.notebooks for g in nb.grades if g.needs_manual_grade}
+            assert manual <= answers and (name != "perfect" or manual == answers), name
 
 
 def test_feedback_of_a_failure_teaches(graded) -> None:
