@@ -46,10 +46,10 @@ def test_every_check_is_registered():
 
 def test_assignment_points_equal_the_sum_of_their_cells():
     """An assignment's points are its exercises' visible and hidden points plus its written questions' points
-    (a1_knn: 18 + 2)."""
+    (a1_knn: 18 + 4)."""
     a = registry.load()["a1_knn"]
     assert a.auto_points == sum(e.visible + e.hidden for e in a.exercises) == 18
-    assert a.points == a.auto_points + sum(q.points for q in a.questions) == 20
+    assert a.points == a.auto_points + sum(q.points for q in a.questions) == 22
 
 
 @pytest.mark.parametrize("mutate, phrase", [
@@ -104,7 +104,7 @@ def test_changing_points_in_the_manifest_updates_cells_tables_and_readme(course_
     cell, nb = _cell(nb_path, "knn-predict_labels-hidden")
     assert cell.metadata["nbgrader"]["points"] == 3 and "(3 points)" in cell.source
     assert "| 4 | `predict_labels` | 3 + 3 |" in nb.cells[0].source
-    assert "| a1_knn | 20 + 2 written |" in (course_copy / "README.md").read_text()
+    assert "| a1_knn | 20 + 4 written |" in (course_copy / "README.md").read_text()
 
 
 def test_a_new_exercise_gets_its_test_cells_after_its_solution_cell(course_copy):
