@@ -2,7 +2,7 @@
 # Assumes: Python 3.11 with pip and venv, bash, make. `make help` lists the targets.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 # nbgrader runs `alembic` and `jupyter` from PATH: the venv's bin must come first
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"

@@ -115,8 +115,8 @@ def print_table(root: Path, assignment: str, width: int | None = None) -> None:
     import shutil
     import textwrap
 
-    from autograder.export import per_exercise, table
-    from autograder.gradebook import max_points
+    from autograder.export import exercise_of, per_exercise, table
+    from autograder.gradebook import max_points, needs_grading
 
     exercises, rows = table(root, assignment)
     tails = [e.split(".", 1)[-1] for e in exercises]  # "knn.predict_labels" → "predict_labels", unless ambiguous
@@ -133,6 +133,7 @@ def print_table(root: Path, assignment: str, width: int | None = None) -> None:
             print(f"{row['student']:<{name_width}}{cells}   {row['total']:g}/{row['max']:g}")
         return
     maxima = per_exercise(max_points(root, assignment))
+    waiting = {student: {exercise_of(g) for g in cells} for student, cells in needs_grading(root, assignment).items()}
     header = f"{'student':<{name_width}}{'total':>9}   points lost in (every point: nndl-course export)"
     print(header if len(header) <= width else "student, total, points lost in (nndl-course export)")
     for row in rows:
@@ -144,7 +145,11 @@ def print_table(root: Path, assignment: str, width: int | None = None) -> None:
         if row["total"] == 0:
             lost = ["nothing scored"]
         else:
-            lost = [f"{s}\xa0{row[e]:g}/{maxima[e]:g}" for e, s in zip(exercises, short) if row[e] < maxima[e]]
+            pending = waiting.get(str(row["student"]), set())
+            lost = [f"{s}\xa0{row[e]:g}/{maxima[e]:g}" for e, s in zip(exercises, short)
+                    if row[e] < maxima[e] and e not in pending]
+            if pending:  # written answers: not lost, waiting for the formgrader
+                lost.append("to grade by hand: " + ",\xa0".join(s for e, s in zip(exercises, short) if e in pending))
         text = textwrap.fill(", ".join(lost) or "-", width, initial_indent=lead, subsequent_indent=" " * len(lead),
                              break_long_words=False, break_on_hyphens=False)
         print(text.replace("\xa0", " "))  # a "name got/max" pair is never split across lines

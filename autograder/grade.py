@@ -15,6 +15,7 @@ autograder.sandbox) unless `unsafe`.
 `nbgrader_autograde` is stock nbgrader's serial autograde (kept for comparison: bench/grading.py).
 """
 import itertools
+import multiprocessing
 import os
 import shutil
 import sys
@@ -29,6 +30,10 @@ from typing import Any
 from autograder.nbg import nbgrader
 
 DEFAULT_NOTEBOOK_TIMEOUT = 900.0
+# Pool workers are started fresh ("spawn"), never forked: the grader's process has threads (tqdm's monitor, jupyter
+# clients), and forking a multi-threaded process can deadlock the child (Python 3.12+ warns; 3.14 stops defaulting
+# to fork on Linux). A spawned worker sees the parent's sys.path and environment at the time it starts.
+POOL_CONTEXT = multiprocessing.get_context("spawn")
 
 
 class RefusedToGrade(RuntimeError):
@@ -223,7 +228,7 @@ def autograde(root: Path, assignment: str, students: list[str], cell_timeout: fl
     free = list(range(workers))
     attempts: dict[str, int] = {}
     running: dict[Any, tuple[str, int]] = {}
-    pool = ProcessPoolExecutor(max_workers=workers)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=POOL_CONTEXT)
 
     def finish(result: Result) -> None:
         results[result.student] = result
@@ -284,7 +289,7 @@ def autograde(root: Path, assignment: str, students: list[str], cell_timeout: fl
                 for slot in range(workers):  # kernels the dead worker left behind
                     if not unsafe:
                         sandbox.kill_uid(sandbox.uid_for(slot))
-                pool = ProcessPoolExecutor(max_workers=workers)
+                pool = ProcessPoolExecutor(max_workers=workers, mp_context=POOL_CONTEXT)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         if not unsafe:

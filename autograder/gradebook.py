@@ -48,6 +48,21 @@ def scores(root: Path, assignment: str) -> dict[str, dict[str, float]]:
     return out
 
 
+def needs_grading(root: Path, assignment: str) -> dict[str, list[str]]:
+    """{student: [grade_id, ...]} of the cells (written answers) still waiting for a human grader."""
+    from nbgrader.api import MissingEntry
+
+    out: dict[str, list[str]] = {}
+    with open_gradebook(root) as gb:
+        try:
+            submissions = gb.assignment_submissions(assignment)
+        except MissingEntry:
+            return {}
+        for sub in submissions:
+            out[sub.student_id] = [g.name for nb in sub.notebooks for g in nb.grades if g.needs_manual_grade]
+    return out
+
+
 def max_points(root: Path, assignment: str) -> dict[str, float]:
     """{grade_id: max points} of `assignment` as recorded in the gradebook."""
     with open_gradebook(root) as gb:

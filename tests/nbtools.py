@@ -83,3 +83,17 @@ def noisy_outputs(root: Path, assignment: str, notebook: str, student: str) -> l
             elif out.output_type == "stream" and out.name == "stderr":
                 noisy.append(f"cell {i}: {out.text.strip().splitlines()[0] if out.text.strip() else ''}"[:200])
     return noisy
+
+
+def exercise_names(assignment: str) -> list[str]:
+    """The function names of `assignment`'s autograded exercises, in manifest order (assignments.toml)."""
+    from autograder import registry
+
+    return [e.name for e in registry.load()[assignment].exercises]
+
+
+def auto_points(assignment: str) -> int:
+    """The autograded points of `assignment` (assignments.toml): what the reference answers earn."""
+    from autograder import registry
+
+    return int(registry.load()[assignment].auto_points)

@@ -165,7 +165,9 @@ def run_visible(ex: Exercise, *functions: Callable[..., Any]) -> None:
     if expected is None:
         raise KeyError(f"course/expected/{ex.module}.json has no values for {ex.id}: run "
                        "`python -m autograder.expected` (instructors)")
+    first: AssertionError | None = None
     for label, case in zip(ex.cases, visible_cases(ex)):
+        # every case runs even after a failure: while grading, each call is evidence the verdict outside needs
         notes = ""
         try:
             raw, notes = unwrap(ex.run(case, *functions))
@@ -174,7 +176,9 @@ def run_visible(ex: Exercise, *functions: Callable[..., Any]) -> None:
                     for k, v in expected[label].items()}
             ex.judge(case, got, want)
         except AssertionError as exc:
-            raise AssertionError(f"[case: {label}] {exc}{notes}") from None
+            first = first or AssertionError(f"[case: {label}] {exc}{notes}")
+    if first is not None:
+        raise first
 
 
 def expected_values(module: str, reference: Callable[[Exercise], tuple[Callable[..., Any], ...]]) -> dict[str, Any]:

@@ -11,11 +11,10 @@ import pytest
 
 from autograder import authoring
 from solutions import knn
-from tests.nbtools import ROOT, grade_id, strip_markers
+from tests.nbtools import ROOT, exercise_names, grade_id, strip_markers
 
 SOURCE = ROOT / "source" / "a1_knn" / "knn.ipynb"
-EXERCISES = ["compute_distances_two_loops", "compute_distances_one_loop", "compute_distances_no_loops",
-             "predict_labels", "cross_validate_k"]
+EXERCISES = exercise_names("a1_knn")
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
 

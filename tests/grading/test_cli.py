@@ -8,12 +8,17 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder import registry
 from autograder.cli import main
 from autograder.gradebook import scores
 from autograder.nbg import copy_course
-from tests.nbtools import reference_answers, submission
+from tests.nbtools import auto_points, reference_answers, submission
 
 pytestmark = pytest.mark.nbgrader
+FULL = auto_points("a1_knn")  # what a perfect a1_knn earns before its written answers are graded
+ALL = int(registry.load()["a1_knn"].points)  # autograded + written
+# the demo's sample class: ben loses two 4-point exercises, cai one, dee a 2-point visible check
+DEMO_TOTALS = {"ada": FULL, "ben": FULL - 8, "cai": FULL - 4, "dee": FULL - 2, "eve": FULL}
 
 
 def visible_text(path: Path) -> str:
@@ -36,18 +41,20 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str]:
 
 
 def test_demo_grades_the_sample_class_exactly(demo: tuple[Path, int, str]) -> None:
-    """perfect 16, partial 8, raises 12, never-returns 14, warnings 16 — in the gradebook and the CSV."""
+    """perfect: full marks, partial: -8, raises: -4, never-returns: -2, warnings: full — in the gradebook and the CSV."""
     root, code, out = demo
     assert code == 0, out
     totals = {s: sum(c.values()) for s, c in scores(root, "a1_knn").items()}
-    assert totals == {"ada": 16, "ben": 8, "cai": 12, "dee": 14, "eve": 16}
+    assert totals == DEMO_TOTALS
     rows = {r["student"]: r for r in csv.DictReader((root / ".grading" / "grades.csv").open())}
     assert rows["ben"]["knn.compute_distances_no_loops"] == "0" and rows["ben"]["knn.cross_validate_k"] == "0"
     assert rows["cai"]["knn.predict_labels"] == "0" and rows["dee"]["knn.compute_distances_one_loop"] == "0"
-    assert {r["total"] for r in rows.values()} == {"16", "8", "12", "14"} and rows["ada"]["max"] == "16"
-    # the 5-exercise table is wider than the 100 columns assumed without a terminal: one line per student
-    assert re.search(r"^ben\s+8/16\s+compute_distances_no_loops 0/4, cross_validate_k 0/4$", out, re.M), out
-    assert re.search(r"^ada\s+16/16\s+-$", out, re.M), out
+    assert {r["total"] for r in rows.values()} == {str(t) for t in DEMO_TOTALS.values()} and rows["ada"]["max"] == str(ALL)
+    # the exercise table is wider than the 100 columns assumed without a terminal: one line per student;
+    # the written answers wait for the formgrader (listed, not lost)
+    assert re.search(rf"^ben\s+{FULL - 8}/{ALL}\s+compute_distances_no_loops 0/4, cross_validate_k 0/4, to grade by hand:"
+                     r"\s+q_validation, q_k$", out, re.M), out
+    assert re.search(rf"^ada\s+{FULL}/{ALL}\s+to grade by hand: q_validation, q_k$", out, re.M), out
 
 
 def test_demo_feedback_has_no_hidden_test_source(demo: tuple[Path, int, str]) -> None:
@@ -95,7 +102,7 @@ def test_grade_reports_each_problem_and_grades_the_rest(tmp_path: Path, capsys: 
     assert "nob: a1_knn/knn.ipynb is missing" in out
     assert "zed: unknown assignment folder 'a9_nothing'" in out
     assert "stranger: student 'stranger' is not in the roster" in out
-    assert {s: sum(c.values()) for s, c in scores(root, "a1_knn").items()} == {"ada": 16, "zippy": 16}
+    assert {s: sum(c.values()) for s, c in scores(root, "a1_knn").items()} == {"ada": FULL, "zippy": FULL}
 
 
 def test_wrong_assignment_name_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -125,7 +132,7 @@ def test_export_after_grading_one_assignment(demo: tuple[Path, int, str], tmp_pa
     assert f"wrote {out}: 5 row(s) for a1_knn" in capsys.readouterr().out
     rows = list(csv.DictReader(out.open()))
     assert {r["assignment"] for r in rows} == {"a1_knn"}
-    assert {r["student"]: float(r["total"]) for r in rows} == {"ada": 16, "ben": 8, "cai": 12, "dee": 14, "eve": 16}
+    assert {r["student"]: float(r["total"]) for r in rows} == DEMO_TOTALS
     assert not any(c.startswith(("concepts.", "linear.", "layers.")) for c in rows[0]), "ungraded columns"
 
 

@@ -23,6 +23,7 @@ def _fake_gradebook(monkeypatch):
     ]
     monkeypatch.setattr(export, "table", lambda root, assignment: (EXERCISES, rows))
     monkeypatch.setattr(gradebook, "max_points", lambda root, assignment: MAXIMA)
+    monkeypatch.setattr(gradebook, "needs_grading", lambda root, assignment: {})
 
 
 def test_table_that_fits_is_printed_whole(monkeypatch, capsys):
@@ -61,6 +62,18 @@ def test_table_too_wide_becomes_one_line_per_student_with_the_lost_points(monkey
     assert "nndl-course export" in out
 
 
+def test_written_answers_waiting_for_a_grader_are_not_listed_as_lost(monkeypatch, capsys):
+    """An answer cell that needs a human grade shows under "to grade by hand", not as points lost."""
+    _fake_gradebook(monkeypatch)
+    monkeypatch.setattr(gradebook, "needs_grading",
+                        lambda root, assignment: {"ben": ["knn-predict_labels-hidden"], "ada": []})
+    print_table(None, "a1_knn", width=60)
+    lines = capsys.readouterr().out.splitlines()
+    ben = student_block(lines, "ben")
+    assert "compute_distances_no_loops 1/3" in ben and "predict_labels 0/3" not in ben
+    assert "to grade by hand: predict_labels" in ben and student_block(lines, "ada").rstrip().endswith("-")
+
+
 def a3_backprop_maxima() -> dict[str, float]:
     """{grade_id: points} of the real a3_backprop source notebooks (the assignment with the most exercises)."""
     maxima = {}
@@ -86,6 +99,7 @@ def test_widest_real_assignment_fits_100_columns_even_in_a_wide_terminal(monkeyp
              "max": sum(per_ex.values())} for s, pts in sorted(students.items())]
     monkeypatch.setattr(export, "table", lambda root, assignment: (exercises, rows))
     monkeypatch.setattr(gradebook, "max_points", lambda root, assignment: maxima)
+    monkeypatch.setattr(gradebook, "needs_grading", lambda root, assignment: {})
     monkeypatch.setenv("COLUMNS", "250")
     print_table(None, "a3_backprop")
     out = capsys.readouterr().out

@@ -9,6 +9,7 @@ import sqlalchemy.orm
 from autograder import grade
 from autograder.gradebook import max_points, scores
 from autograder.nbg import copy_course, nbgrader
+from tests.nbtools import auto_points
 
 pytestmark = pytest.mark.nbgrader
 A = "a1_knn"
@@ -78,14 +79,16 @@ def test_a_dying_worker_costs_only_its_submission(course, monkeypatch) -> None:
     by = {r.student: r for r in results}
     assert [r.student for r in results] == ["p1", "boom", "p2", "p3"] and len(seen) == 4
     assert not by["boom"].ok and "died twice" in by["boom"].message
-    assert [(by[s].ok, by[s].message) for s in ("p1", "p2", "p3")] == [(True, "graded: 10 points")] * 3
-    assert {s: sum(c.values()) for s, c in scores(course, A).items() if s.startswith("p")} == {"p1": 10, "p2": 10, "p3": 10}
+    cells = len(max_points(course, A))  # fake_grade gives every graded cell 1 point
+    assert [(by[s].ok, by[s].message) for s in ("p1", "p2", "p3")] == [(True, f"graded: {cells} points")] * 3
+    totals = {s: sum(c.values()) for s, c in scores(course, A).items() if s.startswith("p")}
+    assert totals == dict.fromkeys(("p1", "p2", "p3"), cells)
     assert "boom" not in scores(course, A)
 
 
 def test_unsafe_mode_grades_without_isolation(course) -> None:
     """With unsafe=True (what --unsafe does for a grader without root) kernels run as the grader's own user, and
-    verdicts are still given outside: the reference answers earn 16, the release 0, and nothing is locked."""
+    verdicts are still given outside: the reference answers earn full marks, the release 0, and nothing is locked."""
     import nbformat
 
     from tests.nbtools import reference_answers, submission
@@ -96,6 +99,27 @@ def test_unsafe_mode_grades_without_isolation(course) -> None:
         nbformat.write(submission(A, "knn.ipynb", answers), folder / "knn.ipynb")
     mode = (course / "source").stat().st_mode & 0o777
     results = grade.autograde(course, A, ["u_ref", "u_blank"], workers=2, progress=False, unsafe=True, check_timeout=3)
-    assert [(r.student, r.ok, r.message) for r in results] == [("u_ref", True, "graded: 16 points"),
+    assert [(r.student, r.ok, r.message) for r in results] == [("u_ref", True, f"graded: {auto_points(A)} points"),
                                                              ("u_blank", True, "graded: 0 points")]
     assert (course / "source").stat().st_mode & 0o777 == mode
+
+
+def test_pool_workers_are_spawned_not_forked_from_a_threaded_grader(course) -> None:
+    """The pool never forks the (multi-threaded) grader: its context is 'spawn', and grading with another thread
+    running raises no "is multi-threaded, use of fork()" warning (Python 3.12+ issues it for a fork)."""
+    import threading
+    import warnings
+
+    assert grade.POOL_CONTEXT.get_start_method() == "spawn"
+    stop = threading.Event()
+    busy = threading.Thread(target=stop.wait, daemon=True)
+    busy.start()
+    try:
+        with warnings.catch_warnings(record=True) as caught, pytest.MonkeyPatch.context() as mp:
+            warnings.simplefilter("always")
+            mp.setattr(grade, "grade_submission", fake_grade)
+            results = grade.autograde(course, A, ["t1", "t2"], workers=2, progress=False)
+    finally:
+        stop.set()
+    assert [(r.student, r.ok) for r in results] == [("t1", True), ("t2", True)]
+    assert not [w for w in caught if "multi-threaded" in str(w.message)], [str(w.message) for w in caught]

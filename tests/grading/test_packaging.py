@@ -13,7 +13,10 @@ def test_environment_yml_pins_equal_pyproject() -> None:
     lines = (ROOT / "environment.yml").read_text().split("- pip:", 1)[1].splitlines()
     listed = [l.strip()[2:] for l in lines if l.strip().startswith("- ")]
     assert sorted(listed) == sorted(wanted)
-    assert "python=3.11" in (ROOT / "environment.yml").read_text()
+    spec = project["requires-python"]
+    assert spec == ">=3.11,<3.14"
+    assert f"python{spec}" in (ROOT / "environment.yml").read_text()
+    assert all(f"Python :: 3.{v}" in " ".join(project["classifiers"]) for v in (11, 12, 13))
 
 
 def _imports(package: str) -> set[tuple[str, str]]:

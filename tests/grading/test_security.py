@@ -24,15 +24,15 @@ from autograder.cli import main
 from autograder.gradebook import max_points, scores
 from autograder.nbg import copy_course
 from autograder.sandbox import UID_BASE, bwrap_binary, processes_of, sandbox_processes
-from tests.nbtools import autograded_notebook, grade_id, reference_answers, submission
+from tests.nbtools import auto_points, autograded_notebook, exercise_names, grade_id, reference_answers, submission
 
 pytestmark = pytest.mark.nbgrader
 A, NB = "a1_knn", "knn.ipynb"
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 20  # seconds per cell: room for a loaded 2-core machine (the looper's cell is killed after it)
 HOST_MARKER = f"nndl-host-marker-{os.getpid()}"  # planted in the host's /tmp: the kernel must not see it
-EXERCISES = ["compute_distances_two_loops", "compute_distances_one_loop", "compute_distances_no_loops",
-             "predict_labels", "cross_validate_k"]
+EXERCISES = exercise_names(A)
+FULL = auto_points(A)
 ZEROS_TWO_LOOPS = '''
 def compute_distances_two_loops(X_test, X_train):
     return np.zeros((X_test.shape[0], X_train.shape[0]))
@@ -98,8 +98,8 @@ from importlib import resources
 hidden.grading_seed = lambda *a, **k: 0
 _load = evidence.load_inputs
 evidence.load_inputs = lambda eid: hidden.inputs_for(hidden.lookup(eid), 0) if eid.endswith("no_loops") else _load(eid)
-_published = json.loads(resources.files("course").joinpath("expected", "knn.json").read_text())["distances"]
-_memorised = {np.shape(v): np.array(v) for v in _published.values()}
+_published = json.loads(resources.files("course").joinpath("expected", "knn.json").read_text())
+_memorised = {np.shape(v["dists"]): np.array(v["dists"]) for v in _published["knn.compute_distances_no_loops"].values()}
 
 def compute_distances_no_loops(X_test, X_train):
     \"\"\"Memorised: the visible check's published answers, whatever the input.\"\"\"
@@ -398,12 +398,13 @@ def cells_of(root: Path, student: str) -> dict[str, float]:
 
 
 def expected(root: Path, zero: tuple[str, ...] = (), only: tuple[str, ...] | None = None) -> dict[str, float]:
-    """Full points except the cells of exercises in `zero` (or all but `only`)."""
+    """Full points except the cells of exercises in `zero` (or all but `only`); written answers (-answer cells) are
+    graded by hand, so autograding leaves them at 0."""
     full = max_points(root, A)
     out = {}
     for gid, pts in full.items():
         exercise = gid.split("-")[1]
-        lost = exercise in zero or (only is not None and exercise not in only)
+        lost = exercise in zero or (only is not None and exercise not in only) or gid.endswith("-answer")
         out[gid] = 0.0 if lost else pts
     return out
 
@@ -443,7 +444,7 @@ def test_decoy_course_elsewhere_on_the_machine_is_out_of_reach(graded, decoy) ->
 
 
 def test_honest_and_blank(graded) -> None:
-    """The reference answers earn 16/16 and the release as issued 0/16 through the sandboxed pipeline."""
+    """The reference answers earn full marks and the release as issued 0 through the sandboxed pipeline."""
     root = graded[0]
     assert cells_of(root, "honest") == expected(root)
     assert cells_of(root, "blank") == expected(root, only=())
@@ -496,7 +497,7 @@ def test_number_before_error_and_forged_reply_status_score_zero(graded) -> None:
 def test_sandbox_denies_the_course_the_solutions_and_the_gradebook(graded) -> None:
     """From the kernel, source/, solutions, autograder, the gradebook, the secret, other submissions, other
     jails, the network, /home, /root, the host's /tmp, the checkout, the course folder and a decoy course copy
-    are out of reach; only the scratch folder is writable; the honest answers keep 16/16."""
+    are out of reach; only the scratch folder is writable; the honest answers keep full marks."""
     root, _, _, before, _ = graded
     assert cells_of(root, "snoop") == expected(root)
     text = "".join(o.get("text", "") for c in autograded(root, "snoop").cells if c.cell_type == "code"
@@ -513,7 +514,7 @@ def test_deleted_edited_and_forged_cells_are_restored_and_reported(graded) -> No
     nothing; the changed kernelspec is ignored; the CLI reports each restored cell."""
     root, _, out, _, _ = graded
     assert cells_of(root, "deleter") == expected(root)
-    assert sum(max_points(root, A).values()) == 16
+    assert sum(p for g, p in max_points(root, A).items() if not g.endswith("-answer")) == FULL
     assert "knn.ipynb: test cell knn-compute_distances_two_loops-hidden was deleted: restored from source" in out
     assert "knn.ipynb: test cell knn-cross_validate_k-visible was edited: restored from source" in out
     assert "not in the assignment (bonus)" in out
