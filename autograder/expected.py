@@ -17,29 +17,6 @@ from typing import Any, Callable
 EXPECTED_DIR = Path(__file__).resolve().parents[1] / "course" / "expected"
 
 
-def _linear() -> dict[str, Any]:
-    from course.checks import linear as visible
-    from solutions import linear
-
-    out: dict[str, Any] = {}
-    inp = visible.loss_inputs()
-    for key, fn in (("svm", linear.svm_loss_vectorized), ("softmax", linear.softmax_loss_vectorized)):
-        out[key] = {"loss": fn(inp["W"], inp["X"], inp["y"], inp["reg"])[0],
-                    "data_loss": fn(inp["W"], inp["X"], inp["y"], 0.0)[0]}
-    big = visible.large_score_inputs()
-    loss, dW = linear.softmax_loss_vectorized(big["W"], big["X"], big["y"], big["reg"])
-    out["softmax"].update(large_loss=loss, large_dW=dW.tolist())
-    tr = visible.train_inputs()
-    call, spy = visible.run_train_with_spy(linear.train, tr)
-    record = visible.spy_record(spy, tr, tr["num_iters"], tr["batch_size"])
-    out["train"] = {"W_seen": record["W_seen"].tolist(), "W_final": spy.W.tolist(), "loss_history": call.value}
-    p = visible.predict_inputs()
-    scores = p["X"] @ p["W"]
-    out["predict"] = {"y_pred": linear.predict(type("Model", (), {"W": p["W"]})(), p["X"]).tolist(),
-                      "y_argmin": scores.argmin(axis=1).tolist()}
-    return out
-
-
 def from_specs(module: str) -> Callable[[], dict[str, Any]]:
     """The builder of a module whose checks are exercise specs (course.checks.spec): the reference on the visible
     draw of every case type."""
@@ -54,7 +31,7 @@ def from_specs(module: str) -> Callable[[], dict[str, Any]]:
     return build
 
 
-LEGACY: dict[str, Callable[[], dict[str, Any]]] = {"linear": _linear}
+LEGACY: dict[str, Callable[[], dict[str, Any]]] = {}  # modules not yet converted to specs
 
 
 # ---- a3_backprop (the builders live next to the hidden checks of the same module) ------------------------

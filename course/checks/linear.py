@@ -1,70 +1,18 @@
-"""Visible checks of assignment a2_linear (exercise ids ``linear.*``).
+"""Checks of assignment a2_linear (exercise ids ``linear.*``): one spec per exercise (course.checks.spec).
 
-Losses are checked on fixed inputs against fixed expected values (course/expected/linear.json) and their
-gradients against numerical gradients of the student's own loss (``course.gradcheck``). ``train`` runs on a
-stand-in classifier whose loss is a fixed quadratic, so only the SGD loop is tested; ``predict`` on fixed
-weights.
+The losses run a battery of case types (reg > 0; tiny weights, where every score is about 0; N = 1; for the SVM
+hinge margins of exactly 0; for softmax scores beyond exp's range and rows whose scores differ by thousands), each
+compared with the reference's loss and dW (course/expected/linear.json for the visible draw, solutions at grading
+time). ``train`` runs on a stand-in classifier whose loss is a fixed quadratic, so only the SGD loop is tested
+(reg > 0, batch_size > N, a label gap); ``predict`` on weights with clear winners (N > C, N < C, N = 1).
 """
 
 from typing import Any, Callable
 
 import numpy as np
 
-from course.checks import visible
-from course.checks.core import Call, as_array, assert_close, assert_equal_labels, call_student, load_expected
-from course.gradcheck import eval_numerical_gradient, rel_error
-
-GRAD_TOL = 1e-7  # analytic vs numerical gradient, float64, h = 1e-5, inputs away from the hinge's kinks
-
-
-# ---- fixed inputs (the expected outputs live in course/expected/linear.json) ----------------------------
-def loss_inputs() -> dict[str, Any]:
-    """W (6, 4), X (11, 6) with a bias column of ones, y (11,) covering every class, reg 0.1.
-
-    Every hinge margin s_j - s_y + 1 is at least 1e-2 away from 0 (tests/checks/test_checks_linear.py proves it),
-    so a centred difference with h = 1e-5 never crosses a kink.
-    """
-    rng = np.random.default_rng(202)
-    N, D, C = 11, 6, 4
-    X = rng.normal(size=(N, D))
-    X[:, -1] = 1.0
-    return {"W": 0.5 * rng.normal(size=(D, C)), "X": X, "y": np.arange(N) % C, "reg": 0.1}
-
-
-def sanity_inputs() -> dict[str, Any]:
-    """Small random weights (scale 1e-4) and C = 10 classes, no regularization: every score is about 0."""
-    rng = np.random.default_rng(7)
-    N, D, C = 50, 8, 10
-    return {"W": 1e-4 * rng.normal(size=(D, C)), "X": rng.normal(size=(N, D)), "y": np.arange(N) % C, "reg": 0.0}
-
-
-def large_score_inputs() -> dict[str, Any]:
-    """Scores of 500 .. 3000 (a bias of about 1000 for every class, times a bias column of 0.5 .. 3 that differs
-    from row to row): e^s overflows float64 unless the scores are shifted, and shifting every row by the maximum
-    of ALL scores makes e^s of the lowest row underflow to 0. The differences between the classes' scores within
-    a row stay moderate, so shifting each row by its own maximum is all it takes.
-    """
-    rng = np.random.default_rng(99)
-    N, D, C = 6, 5, 3
-    X, W = rng.normal(size=(N, D)), 2.0 * rng.normal(size=(D, C))
-    X[:, -1] = [0.5, 3.0, 1.0, 2.0, 1.5, 2.5]
-    W[-1] += 1000.0
-    return {"W": W, "X": X, "y": np.arange(N) % C, "reg": 0.0}
-
-
-def train_inputs() -> dict[str, Any]:
-    """X (13, 4) whose first column is the sample id, y (13,) in 0..2, a starting W (4, 3) and SGD settings."""
-    rng = np.random.default_rng(17)
-    N, D, C = 13, 4, 3
-    X = np.column_stack([np.arange(N, dtype=float), rng.normal(size=(N, D - 1))])
-    return {"X": X, "y": rng.integers(0, C, size=N), "W0": rng.normal(size=(D, C)), "target": rng.normal(size=(D, C)),
-            "learning_rate": 0.1, "reg": 0.25, "num_iters": 6, "batch_size": 5, "seed": 3}
-
-
-def predict_inputs() -> dict[str, Any]:
-    """W (5, 4) and X (9, 5): the highest score of every row is at least 0.05 above the runner-up."""
-    rng = np.random.default_rng(8)
-    return {"W": rng.normal(size=(5, 4)), "X": rng.normal(size=(9, 5))}
+from course.checks.core import Call, as_array, assert_close, call_student
+from course.checks.spec import Case, exercise
 
 
 # ---- the stand-in classifier of the train check ---------------------------------------------------------
@@ -224,160 +172,244 @@ def gradient_hints(dW: np.ndarray, data_dW: np.ndarray, N: int, reg: float,
     ]
 
 
-def _check_loss(name: str, fn: Callable[..., Any], svm: bool) -> None:
-    expected = load_expected("linear")["svm" if svm else "softmax"]
-
-    # 1. a sanity check you can do in your head
-    s = sanity_inputs()
-    C = s["W"].shape[1]
-    call = call_student(fn, s["W"], s["X"], s["y"], s["reg"])
-    loss, _ = unpack_loss(name, call, s["W"].shape)
-    target, why = ((C - 1, f"every margin is about 1 and there are C - 1 = {C - 1} of them")
-                   if svm else (np.log(C), f"every class has probability about 1/C, so the loss is about log C = {np.log(C):.4f}"))
-    if not abs(loss - target) < 0.05:
-        N = len(s["X"])
-        hints = [(abs(loss / N - target) < 0.05, "average the loss over the N samples (divide by N)"),
-                 (abs(loss + target) < 0.05, "the loss has the wrong sign: L_i = -log p_{y_i} >= 0"),
-                 (svm and abs(loss - C) < 0.05, "skip j == y_i: the correct class is not a margin")]
-        hint = next((f"\n  Hint: {text}" for holds, text in hints if holds), "")
-        raise AssertionError(f"{name}: sanity check failed. With tiny random W (C = {C}, reg = 0) all scores are "
-                             f"about 0: {why}. Your loss is {loss!r}." + hint + call.notes())
-
-    # 2. the loss on fixed inputs
-    inp = loss_inputs()
-    W, X, y, reg = inp["W"], inp["X"], inp["y"], inp["reg"]
-    call = call_student(fn, W, X, y, reg)
-    loss, dW = unpack_loss(name, call, W.shape)
-    assert_close(f"{name}(W, X, y, reg): loss", loss, np.array(expected["loss"]), rtol=1e-7, atol=1e-8,
-                 hints=loss_hints(expected["loss"], expected["data_loss"], len(X), reg, svm), call=call)
-
-    # 3. one sample at a time (N = 1): the data loss of N samples is the mean of their single-sample losses
-    singles = []
-    for i in range(len(X)):
-        c1 = call_student(fn, W, X[i:i + 1], y[i:i + 1], 0.0)
-        singles.append(unpack_loss(f"{name} on the single sample X[{i}:{i + 1}] (N = 1)", c1, W.shape)[0])
-    assert_close(f"{name}: the mean of the single-sample losses (reg = 0)", np.mean(singles),
-                 np.array(expected["data_loss"]), rtol=1e-7, atol=1e-8, call=call, hints=[
-                     (lambda g, e: np.isclose(g, e * len(X)), "the loss of one sample is L_i itself: average over "
-                                                             "N = X.shape[0], whatever N is")])
-
-    # 4. the gradient against centred differences of your own loss
-    def f(w: np.ndarray, r: float = reg) -> float:
-        return unpack_loss(name, call_student(fn, w, X, y, r), W.shape)[0]
-
-    Wc = W.copy()
-    num = eval_numerical_gradient(f, Wc)
-    err = rel_error(dW, num)
-    if not err <= GRAD_TOL:
-        num_noreg = eval_numerical_gradient(lambda w: f(w, 0.0), Wc)
-        def near(a: np.ndarray, b: np.ndarray) -> bool:
-            return bool(np.allclose(a, b, rtol=1e-5, atol=1e-7 * max(1.0, float(np.abs(b).max()))))
-
-        hint = next((f"\n  Hint: {text}" for pred, text in gradient_hints(num, num_noreg, len(X), reg, near)
-                     if pred(dW, num)), "")
-        raise AssertionError(
-            f"{name}: dW differs from the numerical gradient (relative error {err:.3g} > {GRAD_TOL:g}); "
-            f"first entry that differs: {_first_diff(dW, num)}." + hint + call.notes())
-
-    # 5. (softmax) large scores must not overflow
-    if not svm:
-        big = large_score_inputs()
-        call = call_student(fn, big["W"], big["X"], big["y"], big["reg"])
-        loss, dW = unpack_loss(name, call, big["W"].shape)
-        stable = ("e^s overflowed (or underflowed to 0 in every class): subtract each row's maximum score (its own, "
-                  "keepdims=True) before np.exp — softmax does not change — and compute log p with log-sum-exp")
-        assert_close(f"{name} with scores of 500 .. 3000: loss", loss, np.array(expected["large_loss"]),
-                     rtol=1e-7, atol=1e-8, hints=[(lambda g, e: not np.all(np.isfinite(g)), stable)], call=call)
-        assert_close(f"{name} with scores of 500 .. 3000: dW", dW, np.array(expected["large_dW"]), rtol=1e-6,
-                     atol=1e-8, hints=[(lambda g, e: not np.all(np.isfinite(g)), stable)], call=call)
+# ---- losses ---------------------------------------------------------------------------------------------
+# Sizes stay small; weights and reg are large enough that a missing factor 2, a factor 1/2 or a missing
+# regularization is far outside rtol = 1e-6.
+def _problem(rng: np.random.Generator, N: int, C: int, w_scale: float) -> dict[str, np.ndarray]:
+    """X (N, D) with a bias column of ones, W (D, C) of scale `w_scale`, y (N,) in 0 .. C-1."""
+    D = int(rng.integers(2, 9))
+    X = 10 ** rng.uniform(-0.3, 0.3) * rng.normal(size=(N, D))
+    X[:, -1] = 1.0
+    return {"W": w_scale * rng.normal(size=(D, C)), "X": X, "y": rng.integers(0, C, size=N)}
 
 
-def _first_diff(got: np.ndarray, num: np.ndarray) -> str:
-    err = np.abs(got - num) / np.maximum(1e-8, np.abs(got) + np.abs(num))
-    idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(err)), err.shape))
-    return f"dW{list(idx)} = {got[idx]:.8g}, numerically {num[idx]:.8g}"
+def _reg_positive(rng: np.random.Generator) -> Case:
+    """N in 2..12, C in 3..8, |W| ~ 0.5 .. 2 and reg in [0.1, 1]: reg * sum(W*W) is a large part of the loss."""
+    p = _problem(rng, int(rng.integers(2, 13)), int(rng.integers(3, 9)), float(10 ** rng.uniform(-0.3, 0.3)))
+    return {**p, "reg": float(10 ** rng.uniform(-1, 0))}
 
 
-@visible("linear.svm_loss_naive")
-def check_svm_loss_naive(svm_loss_naive: Callable[..., Any]) -> None:
-    """Hinge loss: a sanity value (C − 1 at W ≈ 0), the loss on fixed inputs, dW vs numerical gradient."""
-    _check_loss("svm_loss_naive", svm_loss_naive, svm=True)
+def _tiny_weights(rng: np.random.Generator) -> Case:
+    """W ~ 1e-4 (every score about 0, every hinge margin about 1 > 0), N in 2..20, C in 3..10, reg = 0."""
+    return {**_problem(rng, int(rng.integers(2, 21)), int(rng.integers(3, 11)), 1e-4), "reg": 0.0}
 
 
-@visible("linear.svm_loss_vectorized")
-def check_svm_loss_vectorized(svm_loss_vectorized: Callable[..., Any]) -> None:
-    """The vectorized hinge loss on the same inputs as the naive one."""
-    _check_loss("svm_loss_vectorized", svm_loss_vectorized, svm=True)
+def _single_sample(rng: np.random.Generator) -> Case:
+    """N = 1 (a (1, D) X must stay two-dimensional), C in 2..8, reg in [0.1, 1]."""
+    p = _problem(rng, 1, int(rng.integers(2, 9)), float(10 ** rng.uniform(-0.3, 0.3)))
+    return {**p, "reg": float(10 ** rng.uniform(-1, 0))}
 
 
-@visible("linear.softmax_loss_naive")
-def check_softmax_loss_naive(softmax_loss_naive: Callable[..., Any]) -> None:
-    """Softmax loss: log C at W ≈ 0, the loss on fixed inputs, dW vs numerical gradient, huge scores."""
-    _check_loss("softmax_loss_naive", softmax_loss_naive, svm=False)
+def _margins_at_zero(rng: np.random.Generator) -> Case:
+    """Hinge margins of EXACTLY 0: dyadic X (multiples of 1/4) and W (of 1/8), so every score is exact; columns a
+    and b of W are equal but for the bias row, W[-1, b] = W[-1, a] - 1, so every sample of class a has margin
+    s_b - s_a + 1 = 0 for class b (the first sample is of class a). reg in [0.1, 1]."""
+    N, D, C = int(rng.integers(3, 9)), int(rng.integers(3, 7)), int(rng.integers(3, 7))
+    X = rng.integers(-8, 9, size=(N, D)) / 4.0
+    X[:, -1] = 1.0
+    W = rng.integers(-8, 9, size=(D, C)) / 8.0
+    a, b = (int(v) for v in rng.choice(C, size=2, replace=False))
+    W[:, b] = W[:, a]
+    W[-1, b] -= 1.0
+    y = rng.integers(0, C, size=N)
+    y[0] = a
+    return {"W": W, "X": X, "y": y, "reg": float(10 ** rng.uniform(-1, 0))}
 
 
-@visible("linear.softmax_loss_vectorized")
-def check_softmax_loss_vectorized(softmax_loss_vectorized: Callable[..., Any]) -> None:
-    """The vectorized softmax loss on the same inputs as the naive one."""
-    _check_loss("softmax_loss_vectorized", softmax_loss_vectorized, svm=False)
+def _beyond_exp_range(rng: np.random.Generator) -> Case:
+    """Scores of 800 .. 2000 in every row (a bias of that size for every class): e^s overflows float64 (> ~709)
+    unless each row is shifted by its maximum; the differences between classes stay moderate. N in 1..8, reg 0."""
+    p = _problem(rng, int(rng.integers(1, 9)), int(rng.integers(2, 8)), 1.0)
+    p["W"][-1] += rng.uniform(800, 2000)
+    return {**p, "reg": 0.0}
 
 
-# ---- train and predict ----------------------------------------------------------------------------------
-@visible("linear.train")
-def check_train(train: Callable[..., Any]) -> None:
-    """Minibatch SGD with a stand-in loss: one loss call per iteration, aligned batches, the update, the history."""
-    inp, expected = train_inputs(), load_expected("linear")["train"]
-    n, bs = inp["num_iters"], inp["batch_size"]
-    call, spy = run_train_with_spy(train, inp)
-    record = spy_record(spy, inp, n, bs)
-    check_batches(record, inp)
-    W_seen, want = record["W_seen"], np.array(expected["W_seen"])
-    assert_close("the weights self.loss saw at each iteration", W_seen, want, rtol=1e-9, atol=1e-12,
-                 hints=step_hints(W_seen, want, inp["learning_rate"]), call=call)
-    history = call.value
-    if not isinstance(history, (list, tuple, np.ndarray)):
-        raise AssertionError(f"train must return the list of losses, got {type(history).__name__}" + call.notes())
-    assert_close("loss_history (the loss of every iteration)", np.asarray(history, dtype=float),
-                 np.array(expected["loss_history"]), rtol=1e-9, atol=1e-12, call=call)
-    assert_close("self.W after training", spy.W, np.array(expected["W_final"]), rtol=1e-9, atol=1e-12, call=call,
-                 hints=[(lambda g, e: np.allclose(g, W_seen[-1]), "the last update is missing")])
+def _rows_far_apart(rng: np.random.Generator) -> Case:
+    """Rows whose score levels differ by thousands: the bias column holds 0.5 (first row), 3 (second row) and
+    values in between, times a common bias of 500 .. 1000 per class. Shifting by the maximum of ALL scores makes
+    the first row's e^s underflow to 0 (0/0); each row's own maximum is needed. N in 2..8, reg 0."""
+    p = _problem(rng, int(rng.integers(2, 9)), int(rng.integers(2, 8)), 1.0)
+    level = rng.uniform(0.5, 3.0, size=len(p["X"]))
+    level[:2] = 0.5, 3.0
+    p["X"][:, -1] = level
+    p["W"][-1] += rng.uniform(500, 1000)
+    return {**p, "reg": 0.0}
 
-    # the randomness: minibatches vary, follow `seed`, and never come from the global RNG
-    _, spy_again = run_train_with_spy(train, inp)
-    _, spy_other = run_train_with_spy(train, inp, seed=inp["seed"] + 1)
-    check_randomness(record["ids"], spy_record(spy_again, inp, n, bs)["ids"], spy_record(spy_other, inp, n, bs)["ids"])
 
-    # sampling WITH replacement: a minibatch larger than the data set still works
-    big = dict(inp, batch_size=len(inp["X"]) + 3, num_iters=2)
+COMMON_LOSS_CASES = {"reg > 0": _reg_positive, "tiny weights (every margin positive), N > 1": _tiny_weights,
+                     "a single sample (N = 1)": _single_sample}
+SVM_CASES = {**COMMON_LOSS_CASES, "hinge margins exactly 0 (the kink)": _margins_at_zero}
+SOFTMAX_CASES = {**COMMON_LOSS_CASES, "scores beyond exp's range": _beyond_exp_range,
+                 "rows whose scores differ by thousands": _rows_far_apart}
+
+
+def loss_schema(case: Case) -> dict:
+    W = case["W"].shape
+    return {"loss": ((), "float"), "dW": (W, "float"), "data_loss": ((), "float"), "data_dW": (W, "float")}
+
+
+def run_loss(case: Case, fn: Callable[..., Any]) -> dict[str, Any]:
+    """The loss and dW at the case's reg, and again at reg = 0 (the data part: it tells the hints apart)."""
+    name = getattr(fn, "__name__", "your loss")
+    (W, X, y, reg), out = (case[k] for k in ("W", "X", "y", "reg")), {}
+    out["loss"], out["dW"] = unpack_loss(name, call_student(fn, W, X, y, reg), W.shape)
+    out["data_loss"], out["data_dW"] = unpack_loss(name, call_student(fn, W, X, y, 0.0), W.shape)
+    return out
+
+
+def compare_loss(svm: bool) -> Callable[[Case, dict, dict], None]:
+    def compare(case: Case, got: dict[str, np.ndarray], want: dict[str, np.ndarray]) -> None:
+        """The loss, then dW, with the hints of the mistakes the notebook teaches."""
+        W, X, y, reg = (case[k] for k in ("W", "X", "y", "reg"))
+        N, C = len(X), W.shape[1]
+
+        def near(a: Any, b: Any) -> bool:
+            return bool(np.allclose(a, b, rtol=1e-6, atol=1e-8))
+
+        stable = [(lambda g, e: not np.all(np.isfinite(g)),
+                   "not finite: with large scores np.exp overflows (or e^s of every class underflows to 0) — "
+                   "subtract EACH ROW's maximum score first (keepdims=True), and compute log p with log-sum-exp")]
+        sanity = [(lambda g, e: np.abs(W).max() < 1e-3, f"with tiny W every score is about 0, so the loss is about "
+                   + (f"C - 1 = {C - 1} (C - 1 margins of about 1 each)" if svm else f"log C = {np.log(C):.4f}"))]
+        loss_h = stable + loss_hints(float(want["loss"]), float(want["data_loss"]), N, reg, svm, near) + sanity
+        dW_h = stable + gradient_hints(want["dW"], want["data_dW"], N, reg, near)
+        data_h = stable + loss_hints(float(want["data_loss"]), float(want["data_loss"]), N, 0.0, svm, near) + sanity
+        if svm:
+            s = X @ W
+            margins = s - s[np.arange(N), y][:, None] + 1.0
+            margins[np.arange(N), y] = 1.0
+            if np.any(margins == 0):
+                dW_h.append((lambda g, e: True, "some hinge margins are exactly 0 here: a margin of exactly 0 "
+                                                "contributes nothing to dW (count only margin > 0)"))
+        data_dW_h = stable + gradient_hints(want["data_dW"], want["data_dW"], N, 0.0, near)
+        for key, hints in (("loss", loss_h), ("dW", dW_h), ("data_loss", data_h), ("data_dW", data_dW_h)):
+            label = key if not key.startswith("data") else f"{key[5:]} with reg = 0"
+            assert_close(label, got[key], want[key], rtol=1e-6, atol=1e-8, hints=hints)
+
+    return compare
+
+
+SVM = dict(run=run_loss, schema=loss_schema, compare=compare_loss(svm=True))
+SOFTMAX = dict(run=run_loss, schema=loss_schema, compare=compare_loss(svm=False))
+exercise("linear.svm_loss_naive", SVM_CASES, **SVM)
+exercise("linear.svm_loss_vectorized", SVM_CASES, **SVM)
+exercise("linear.softmax_loss_naive", SOFTMAX_CASES, **SOFTMAX)
+exercise("linear.softmax_loss_vectorized", SOFTMAX_CASES, **SOFTMAX)
+
+
+# ---- train (with a stand-in classifier) ---------------------------------------------------------------
+def _train_problem(rng: np.random.Generator, N: int, C: int, batch_size: int) -> Case:
+    """X whose first column is the sample id, y holding the top class C - 1 (so W = None creates (D, C))."""
+    D = int(rng.integers(2, 7))
+    X = np.column_stack([np.arange(N, dtype=float), rng.normal(size=(N, D - 1))])
+    y = rng.integers(0, C, size=N)
+    y[rng.integers(N)] = C - 1
+    return {"X": X, "y": y, "W0": rng.normal(size=(D, C)), "target": rng.normal(size=(D, C)),
+            "learning_rate": float(rng.uniform(0.01, 0.5)), "reg": float(rng.uniform(0.1, 1.0)),
+            "num_iters": int(rng.integers(4, 11)), "batch_size": batch_size, "seed": int(rng.integers(0, 2**31))}
+
+
+def _train_reg(rng: np.random.Generator) -> Case:
+    """N in 8..30, batch_size in 3..N, reg in [0.1, 1] (reg must reach self.loss unchanged)."""
+    N = int(rng.integers(8, 31))
+    return _train_problem(rng, N, int(rng.integers(2, 6)), int(rng.integers(3, N + 1)))
+
+
+def _train_big_batch(rng: np.random.Generator) -> Case:
+    """batch_size > N (N in 3..8): sampling must be WITH replacement."""
+    N = int(rng.integers(3, 9))
+    return _train_problem(rng, N, int(rng.integers(2, 6)), int(rng.integers(N + 1, N + 7)))
+
+
+def _train_label_gap(rng: np.random.Generator) -> Case:
+    """y lacks a class below its maximum (C in 3..5): W = None must get C = max(y) + 1 columns, not the number
+    of distinct labels."""
+    N, C = int(rng.integers(8, 21)), int(rng.integers(3, 6))
+    case = _train_problem(rng, N, C, int(rng.integers(3, N + 1)))
+    gap = int(rng.integers(0, C - 1))
+    case["y"] = np.where(case["y"] == gap, C - 1, case["y"])
+    return case
+
+
+TRAIN_CASES = {"reg > 0": _train_reg, "batch_size > N (with replacement)": _train_big_batch,
+               "labels missing a class below max(y)": _train_label_gap}
+
+
+def train_schema(case: Case) -> dict:
+    n, bs, (D, C) = case["num_iters"], case["batch_size"], case["W0"].shape
+    return {"ids": ((n, bs), "int"), "labels": ((n, bs), "int"), "regs": ((n,), "float"),
+            "W_seen": ((n, D, C), "float"), "W_final": ((D, C), "float"), "loss_history": ((n,), "float"),
+            "ids_again": ((n, bs), "int"), "ids_other_seed": ((n, bs), "int"),
+            "W_init": ((D, C), "float"), "W_init_again": ((D, C), "float")}
+
+
+def run_train(case: Case, train: Callable[..., Any]) -> dict[str, Any]:
+    """train with the spy: the path of W, twice more for the randomness, twice with self.W = None."""
+    n, bs, N = case["num_iters"], case["batch_size"], len(case["X"])
     try:
-        _, spy_big = run_train_with_spy(train, big)
-    except ValueError as exc:
-        raise AssertionError(f"train with batch_size = {big['batch_size']} > N = {len(inp['X'])} raised ValueError: "
-                             f"{exc}. Sample the minibatch WITH replacement (rng.choice(N, batch_size), the default "
-                             "replace=True)") from None
-    spy_record(spy_big, big, 2, big["batch_size"])
-
-    # creating W when there is none: C = max(y) + 1 columns even if a class below max(y) has no sample
-    gap = dict(inp, y=np.where(inp["y"] == 1, 0, inp["y"]))
-    call, spy = run_train_with_spy(train, gap, no_weights=True, num_iters=2)
-    shape = inp["target"].shape
-    W0 = initial_weights(spy)
-    if W0.shape != shape:
-        raise AssertionError(f"with self.W = None and labels {sorted(set(gap['y'].tolist()))}, train must create W "
-                             f"of shape (D, C) = {shape} with C = max(y) + 1, got {W0.shape}" + call.notes())
-    _, spy_again = run_train_with_spy(train, gap, no_weights=True, num_iters=2)
-    check_initial_weights(W0, initial_weights(spy_again))
+        call, spy = run_train_with_spy(train, case)
+    except AssertionError as exc:
+        if bs > N and "ValueError" in str(exc):
+            raise AssertionError(f"{exc}\n  Hint: batch_size = {bs} > N = {N}: sample the minibatch WITH replacement "
+                                 "(rng.choice(N, batch_size), the default replace=True)") from None
+        raise
+    record = spy_record(spy, case, n, bs)
+    _, again = run_train_with_spy(train, case)
+    _, other = run_train_with_spy(train, case, seed=case["seed"] + 1)
+    inits = [initial_weights(run_train_with_spy(train, case, no_weights=True, num_iters=1)[1]) for _ in range(2)]
+    if inits[0].shape != case["W0"].shape:
+        raise AssertionError(f"with self.W = None and labels {sorted(set(case['y'].tolist()))}, train must create W "
+                             f"of shape (D, C) = {case['W0'].shape} with C = max(y) + 1, got {inits[0].shape}")
+    return {**record, "W_final": spy.W, "loss_history": call.value, "ids_again": spy_record(again, case, n, bs)["ids"],
+            "ids_other_seed": spy_record(other, case, n, bs)["ids"], "W_init": inits[0], "W_init_again": inits[1]}
 
 
-@visible("linear.predict")
-def check_predict(predict: Callable[..., Any]) -> None:
-    """predict on fixed weights: the class of the highest score, one label per row."""
-    inp, expected = predict_inputs(), load_expected("linear")["predict"]
+def compare_train(case: Case, got: dict[str, np.ndarray], want: dict[str, np.ndarray]) -> None:
+    """Batches and reg, randomness, then the path of W, the final W, the history and the initial weights."""
+    check_batches(got, case)
+    check_randomness(got["ids"], got["ids_again"], got["ids_other_seed"])
+    tol = dict(rtol=1e-9, atol=1e-12)
+    assert_close("the weights self.loss saw at each iteration", got["W_seen"], want["W_seen"], **tol,
+                 hints=step_hints(got["W_seen"], want["W_seen"], case["learning_rate"]))
+    assert_close("self.W after training", got["W_final"], want["W_final"], **tol,
+                 hints=[(lambda g, e: np.allclose(g, got["W_seen"][-1]), "the last update is missing")])
+    assert_close("loss_history (the loss of every iteration)", got["loss_history"], want["loss_history"], **tol)
+    check_initial_weights(got["W_init"], got["W_init_again"])
 
-    class Model:
-        W = inp["W"].copy()
 
-    call = call_student(predict, Model(), inp["X"])
-    assert_equal_labels("predict(X)", call.value, np.array(expected["y_pred"]), call=call, hints=[
-        (lambda g, e: np.array_equal(g, np.array(expected["y_argmin"])), "take the HIGHEST score (argmax), not argmin"),
-    ])
+exercise("linear.train", TRAIN_CASES, run=run_train, schema=train_schema, compare=compare_train)
+
+
+# ---- predict --------------------------------------------------------------------------------------------
+def _predict_problem(rng: np.random.Generator, N: int, C: int) -> dict[str, Any]:
+    """W (D, C) over decades of scale and X (N, D) whose best score beats the runner-up by >= 1e-6 of the scale."""
+    D, scale = int(rng.integers(1, 10)), float(10 ** rng.uniform(-2, 1))
+    while True:
+        W, X = scale * rng.normal(size=(D, C)), rng.normal(size=(N, D))
+        top = np.sort(X @ W, axis=1)
+        if np.all(top[:, -1] - top[:, -2] > 1e-6 * max(scale, np.abs(top).max())):
+            return {"W": W, "X": X}
+
+
+PREDICT_CASES = {
+    "more samples than classes (N > C)": lambda rng: _predict_problem(rng, int(rng.integers(11, 40)),
+                                                                      int(rng.integers(2, 11))),
+    "fewer samples than classes (N < C)": lambda rng: _predict_problem(rng, int(rng.integers(2, 5)),
+                                                                       int(rng.integers(5, 11))),
+    "a single sample (N = 1)": lambda rng: _predict_problem(rng, 1, int(rng.integers(2, 11))),
+}
+
+
+class Model:
+    """A bare object with the weights, standing in for `self`."""
+
+    def __init__(self, W: np.ndarray) -> None:
+        self.W = W
+
+
+exercise("linear.predict", PREDICT_CASES,
+         run=lambda case, predict: {"y_pred": call_student(predict, Model(case["W"].copy()), case["X"])},
+         schema=lambda case: {"y_pred": ((len(case["X"]),), "int")},
+         hints=lambda case, name: [
+             (lambda g, e: np.all(g != e), "no label is the class of the highest score: take the argmax, not argmin"),
+             (lambda g, e: np.array_equal(g, e + 1), "labels count from 0: the class of column j of W is j")])
