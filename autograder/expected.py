@@ -61,10 +61,23 @@ def _concepts() -> dict[str, Any]:
 LEGACY["concepts"] = _concepts
 
 
+# modules whose specs leave an exercise to a hand-written visible check: its entries come from here
+EXTRA: dict[str, Callable[[], dict[str, Any]]] = {"concepts": _concepts}
+
+
 def _builder(module: str) -> Callable[[], dict[str, Any]]:
     from course.checks import spec
 
-    return from_specs(module) if spec.exercises(module) else LEGACY[module]
+    if not spec.exercises(module):
+        return LEGACY[module]
+    if module not in EXTRA:
+        return from_specs(module)
+
+    def build() -> dict[str, Any]:
+        return {**from_specs(module)(), **EXTRA[module]()}
+
+    build.__name__ = f"expected_{module}"
+    return build
 
 
 BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {m: _builder(m) for m in ("concepts", "knn", "linear", "backprop",

@@ -101,7 +101,7 @@ def from_exercise(ex: specs.Exercise) -> HiddenCheck:
     """The hidden check of an exercise spec: its battery, judged against the reference run through `ex.run`."""
 
     def judge(case: dict[str, Any], got: dict[str, np.ndarray]) -> None:
-        ex.judge(case, got, specs.outputs(ex, case, *reference(ex)))
+        ex.judge(case, got, specs.reference_outputs(ex, case, *reference(ex)))
 
     return battery(ex.id, ex.cases, ex.run, ex.schema, judge)
 

@@ -46,6 +46,9 @@ class Exercise:
     hints: Callable[[Case, str], Sequence[Hint]] | None = None
     rtol: float | Callable[[Case], float] = 1e-6  # a tolerance may depend on the case (its scale)
     atol: float | Callable[[Case], float] = 1e-8
+    # typical WRONG answers, for hints: {name: change of the case} whose reference outputs reach `compare` as
+    # want["~name.output"] (e.g. "ols": the case with reg = 0, to recognise an answer that ignores reg)
+    variants: dict[str, Callable[[Case], Case]] | None = None
 
     @property
     def module(self) -> str:
@@ -158,6 +161,18 @@ def outputs(ex: Exercise, case: Case, *functions: Callable[..., Any]) -> dict[st
     return plain(ex.schema(case), raw)
 
 
+def reference_outputs(ex: Exercise, case: Case, *reference: Callable[..., Any]) -> dict[str, np.ndarray]:
+    """The reference's outputs on `case`, plus its outputs on each of the spec's `variants` ("~variant.output");
+    a variant the reference cannot run (a singular matrix, say) gives no entry, so no hint."""
+    want = outputs(ex, case, *reference)
+    for name, change in (ex.variants or {}).items():
+        try:
+            want.update({f"~{name}.{k}": v for k, v in outputs(ex, change(case), *reference).items()})
+        except (AssertionError, ArithmeticError, ValueError):  # np.linalg.LinAlgError is a ValueError
+            continue
+    return want
+
+
 # ---- the visible check ----------------------------------------------------------------------------------
 def run_visible(ex: Exercise, *functions: Callable[..., Any]) -> None:
     """Run `functions` on the visible cases of `ex` and compare with course/expected/<module>.json."""
@@ -172,7 +187,8 @@ def run_visible(ex: Exercise, *functions: Callable[..., Any]) -> None:
         try:
             raw, notes = unwrap(ex.run(case, *functions))
             got = plain(ex.schema(case), raw)
-            want = {k: np.asarray(v, dtype=np.int64 if ex.schema(case)[k][1] == "int" else np.float64)
+            kinds = {name: kind for name, (_, kind) in ex.schema(case).items()}
+            want = {k: np.asarray(v, dtype=np.int64 if kinds.get(k.rpartition(".")[2]) == "int" else np.float64)
                     for k, v in expected[label].items()}
             ex.judge(case, got, want)
         except AssertionError as exc:
@@ -186,6 +202,6 @@ def expected_values(module: str, reference: Callable[[Exercise], tuple[Callable[
     values: dict[str, Any] = {}
     for ex in exercises(module):
         fns = reference(ex)
-        values[ex.id] = {label: {k: v.tolist() for k, v in outputs(ex, case, *fns).items()}
+        values[ex.id] = {label: {k: v.tolist() for k, v in reference_outputs(ex, case, *fns).items()}
                          for label, case in zip(ex.cases, visible_cases(ex))}
     return values
