@@ -196,10 +196,11 @@ def _validate_three_layer(fn: Callable[..., Any]) -> Callable[..., Any]:
 @_validate_three_layer
 def three_layer_prelu_elu(x: np.ndarray, y: np.ndarray, W1: np.ndarray, W2: np.ndarray, W3: np.ndarray,
                           alpha_prelu: float, alpha_elu: float) -> tuple[float, dict[str, np.ndarray]]:
-    """L = 1/2 ||W3 ELU(W2 PReLU(W1 x)) - y||^2 and its gradients with respect to W1, W2, W3.
+    """L = 1/2 ||W3 ELU(W2 PReLU(W1 x)) - y||^2 and its gradients with respect to W1, W2, W3 and the learned
+    PReLU slope alpha_prelu.
 
     x: (n,), y: (m,), W1: (n, n), W2: (n, n), W3: (m, n), alpha_prelu, alpha_elu >= 0: numbers
-    -> (L, {'W1': dW1 (n, n), 'W2': dW2 (n, n), 'W3': dW3 (m, n)}).
+    -> (L, {'W1': dW1 (n, n), 'W2': dW2 (n, n), 'W3': dW3 (m, n), 'alpha_prelu': dalpha (a number)}).
     Intermediate variables: q1 = W1 x, q2 = PReLU(q1), q3 = W2 q2, q4 = ELU(q3), q5 = W3 q4, q6 = q5 - y,
     L = 1/2 ||q6||^2. At exactly 0, PReLU' = alpha_prelu and ELU' = alpha_elu.
     """
@@ -224,7 +225,9 @@ def three_layer_prelu_elu(x: np.ndarray, y: np.ndarray, W1: np.ndarray, W2: np.n
     dq2 = W2.T @ dq3                                                  # (n,)
     dq1 = prelu_slope * dq2                                           # Hadamard product
     dW1 = np.outer(dq1, x)                                            # (n, n)
-    return float(L), {"W1": dW1, "W2": dW2, "W3": dW3}
+    # alpha is shared by every unit: PReLU(q1) = max(q1, 0) + alpha * min(q1, 0), so dq2/dalpha = min(q1, 0)
+    dalpha = np.sum(dq2 * np.minimum(q1, 0.0))                        # a sum over the n units
+    return float(L), {"W1": dW1, "W2": dW2, "W3": dW3, "alpha_prelu": float(dalpha)}
 
 
 # ---- provided: the XOR explorer's training loop ---------------------------------------------------------

@@ -203,10 +203,25 @@ def test_three_layer_gradients_match_numerical(seed: int, alphas) -> None:
     """dW1, dW2, dW3 agree with centred differences to rel error <= 1e-7 (well-scaled draws, q1, q3 off 0)."""
     a = next(d for k in range(1000) if _well_scaled(d := _exam_draw(1000 * seed + k, 1.0, *alphas)))
     L, grads = backprop.three_layer_prelu_elu(**a)
-    assert set(grads) == {"W1", "W2", "W3"}
-    for name in grads:
+    assert set(grads) == {"W1", "W2", "W3", "alpha_prelu"}
+    for name in ("W1", "W2", "W3"):
         num = eval_numerical_gradient(lambda W: backprop.three_layer_prelu_elu(**{**a, name: W})[0], a[name].copy())
         assert rel_error(grads[name], num) <= 1e-7, name
+    num = eval_numerical_gradient(lambda al: backprop.three_layer_prelu_elu(**{**a, "alpha_prelu": float(al[0])})[0],
+                                  np.array([a["alpha_prelu"]]))
+    assert rel_error(np.array([grads["alpha_prelu"]]), num) <= 1e-7, "alpha_prelu"
+
+
+def test_three_layer_alpha_gradient_is_a_sum_over_the_negative_units() -> None:
+    """dL/dalpha = sum_i dL/dq2_i * min(q1_i, 0): only units with q1 <= 0 contribute (by hand, n = 2, m = 1)."""
+    x, y = np.array([1.0, 1.0]), np.array([0.0])
+    W1, W2, W3 = np.array([[-1.0, -1.0], [1.0, 0.0]]), np.eye(2), np.array([[1.0, 1.0]])
+    # q1 = (-2, 1), q2 = (-0.2, 1), q3 = q2, q4 = (ELU(-0.2), 1), q6 = q5 = ELU(-0.2) + 1
+    L, g = backprop.three_layer_prelu_elu(x, y, W1, W2, W3, 0.1, 1.0)
+    q6 = np.expm1(-0.2) + 1.0
+    dq2 = W2.T @ (np.array([np.exp(-0.2), 1.0]) * (W3.T @ [q6]))
+    assert L == pytest.approx(0.5 * q6**2)
+    assert g["alpha_prelu"] == pytest.approx(dq2[0] * -2.0, rel=1e-12)
 
 
 @settings(max_examples=80, deadline=None)
@@ -220,6 +235,8 @@ def test_three_layer_matches_complex_step_oracle_on_large_pre_activations(seed, 
         with np.errstate(over="raise", divide="raise", invalid="raise"):
             L, grads = backprop.three_layer_prelu_elu(**a)
     assert L == pytest.approx(float(_exam_loss_complex(**a).real), rel=1e-12, abs=1e-300)
+    dalpha = _exam_loss_complex(**{**a, "alpha_prelu": a["alpha_prelu"] + 1e-30j}).imag / 1e-30
+    assert grads["alpha_prelu"] == pytest.approx(dalpha, rel=1e-9, abs=1e-12 * (1 + abs(dalpha)))
     for name in ("W1", "W2", "W3"):
         want = _complex_step(_exam_loss_complex, a, name)
         np.testing.assert_allclose(grads[name], want, rtol=1e-9, atol=1e-12 * max(1.0, np.abs(want).max()))
