@@ -239,17 +239,24 @@ def autograde(root: Path, assignment: str, students: list[str], cell_timeout: fl
 
     try:
         while pending or running:
+            broken = False
             while pending and free:
                 if attempts.get(pending[0], 0) and running:
                     break  # a retry after a worker died runs alone, so the one that kills its worker is known
                 student, slot = pending.pop(0), free.pop(0)
                 attempts[student] = attempts.get(student, 0) + 1
                 task = Task(student=student, slot=slot, uid=None if unsafe else sandbox.uid_for(slot), **common)
-                running[pool.submit(grade_submission, task)] = (student, slot)
+                try:
+                    running[pool.submit(grade_submission, task)] = (student, slot)
+                except BrokenProcessPool:  # a worker died since the last wait: this one was never started
+                    pending.insert(0, student)
+                    free.insert(0, slot)
+                    attempts[student] -= 1
+                    broken = True
+                    break
                 if attempts[student] > 1:
                     break
-            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-            broken = False
+            done = wait(list(running), return_when=FIRST_COMPLETED)[0] if running else set()
             for fut in done:
                 student, slot = running.pop(fut)
                 free.append(slot)
