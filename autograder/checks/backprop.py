@@ -319,13 +319,16 @@ EXAM_CASES = {
 }
 
 
+EXAM_GRADS = ("W1", "W2", "W3", "alpha_prelu")
+
+
 def _three_layer_schema(case: dict[str, Any]) -> Schema:
-    return {"L": ((), "float"), **{f"d{name}": (case[name].shape, "float") for name in ("W1", "W2", "W3")}}
+    return {"L": ((), "float"), **{f"d{name}": (np.shape(case[name]), "float") for name in EXAM_GRADS}}
 
 
 def _three_layer_run(case: dict[str, Any], fn: Callable[..., Any]) -> dict[str, Any]:
-    L, grads = _grads_of("three_layer_prelu_elu", call(fn, *[case[a] for a in EXAM_ARGS]).value, ("W1", "W2", "W3"))
-    return {"L": L, **{f"d{name}": grads[name] for name in ("W1", "W2", "W3")}}
+    L, grads = _grads_of("three_layer_prelu_elu", call(fn, *[case[a] for a in EXAM_ARGS]).value, EXAM_GRADS)
+    return {"L": L, **{f"d{name}": grads[name] for name in EXAM_GRADS}}
 
 
 def _three_layer_judge(case: dict[str, Any], outputs: dict[str, np.ndarray]) -> None:
@@ -350,6 +353,8 @@ def _three_layer_judge(case: dict[str, Any], outputs: dict[str, np.ndarray]) -> 
     assert_close(f"{label}: L", outputs["L"], np.array(L), atol=_atol(np.array(L)), hints=hints)
     for name in ("W3", "W2", "W1"):
         assert_close(f"{label}: d{name}", outputs[f"d{name}"], grads[name], atol=_atol(grads[name]), hints=hints)
+    assert_close(f"{label}: dalpha_prelu", outputs["dalpha_prelu"], np.array(grads["alpha_prelu"]),
+                 atol=_atol(np.array(grads["alpha_prelu"])), hints=hints + visible.ALPHA_HINTS)
 
 
 hidden(battery("backprop.three_layer_prelu_elu", EXAM_CASES, _three_layer_run, _three_layer_schema,

@@ -298,8 +298,9 @@ def _check_acyclic(name: str, graph: dict[str, dict[str, Any]]) -> None:
 
 
 FIELD_HINTS = {
-    "op": "which operation computes {node} from its parents? (the lecture: q1 = W1 x, q2 = PReLU(q1), ..., "
-          "L = 1/2 ||q6||^2)",
+    "op": "which operation computes {node} from its parents? (numbered FORWARD here: q1 = W1 x, q2 = PReLU(q1), "
+          "..., q6 = q5 - y, L = 1/2 ||q6||^2; the lecture's solution numbers backward from the loss: its q_k is "
+          "our q_(7-k))",
     "parents": "list the values {node} is computed from, in the order of the formula (the matrix first for "
                "'matmul', q5 before y for 'subtract')",
     "shape": "with n = {n}, m = {m}: x is (n,), y is (m,), W1 and W2 are (n, n), W3 is (m, n); L is a number, "
@@ -348,7 +349,7 @@ def check_three_layer_prelu_elu(three_layer_prelu_elu: Callable[..., Any]) -> No
         L = check_shape(f"L, {label}", None if L is None else np.asarray(L, dtype=float), (), "L is one number")
         assert_close(f"L, {label}", L, np.array(expected[k]["L"]), rtol=1e-7, atol=1e-10, call=c,
                      hints=three_layer_hints(d, "L"))
-        shapes = {name: d[name].shape for name in ("W1", "W2", "W3")}
+        shapes = {**{name: d[name].shape for name in ("W1", "W2", "W3")}, "alpha_prelu": ()}
         grads = _grads_dict(f"three_layer_prelu_elu, {label}", grads, shapes)
         for name in ("W3", "W2", "W1"):  # in backprop order: the first wrong one is the one to fix
             if k < len(draws) - 1:
@@ -367,4 +368,11 @@ def check_three_layer_prelu_elu(three_layer_prelu_elu: Callable[..., Any]) -> No
                                          f"for q > 0, alpha_prelu otherwise." + c.notes())
             assert_close(f"d{name}, {label}", grads[name], np.array(expected[k][f"d{name}"]), rtol=1e-7,
                          atol=1e-10, call=c, hints=three_layer_hints(d, f"d{name}"))
+        assert_close(f"dalpha_prelu, {label}", grads["alpha_prelu"], np.array(expected[k]["dalpha_prelu"]),
+                     rtol=1e-7, atol=1e-10, call=c, hints=three_layer_hints(d, "dalpha_prelu") + ALPHA_HINTS)
         note_overflow(c, "three_layer_prelu_elu")
+
+
+ALPHA_HINTS = [(lambda g, e: True, "PReLU(q) = max(q, 0) + alpha min(q, 0), so dq2/dalpha = min(q1, 0) entrywise; one "
+                                   "alpha serves every unit, so dL/dalpha = SUM over the units of dL/dq2 * min(q1, 0) "
+                                   "(only units with q1 <= 0 contribute)")]

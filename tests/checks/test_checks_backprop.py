@@ -201,8 +201,10 @@ def three_layer_overflow(x, y, W1, W2, W3, alpha_prelu, alpha_elu):
     q6 = W3 @ q4 - y
     slope = (q3 > 0) + (q3 <= 0) * alpha_elu * np.exp(q3)
     dq3 = slope * (W3.T @ q6)
-    dq1 = np.where(q1 > 0, 1.0, alpha_prelu) * (W2.T @ dq3)
-    return 0.5 * q6 @ q6, {"W1": np.outer(dq1, x), "W2": np.outer(dq3, q2), "W3": np.outer(q6, q4)}
+    dq2 = W2.T @ dq3
+    dq1 = np.where(q1 > 0, 1.0, alpha_prelu) * dq2
+    return 0.5 * q6 @ q6, {"W1": np.outer(dq1, x), "W2": np.outer(dq3, q2), "W3": np.outer(q6, q4),
+                           "alpha_prelu": float(np.sum(dq2 * np.minimum(q1, 0.0)))}
 
 
 def three_layer_elu_slope_at_zero_one(x, y, W1, W2, W3, alpha_prelu, alpha_elu):
@@ -213,8 +215,10 @@ def three_layer_elu_slope_at_zero_one(x, y, W1, W2, W3, alpha_prelu, alpha_elu):
     q4 = np.where(q3 > 0, q3, alpha_elu * np.expm1(np.minimum(q3, 0)))
     q6 = W3 @ q4 - y
     dq3 = np.where(q3 >= 0, 1.0, alpha_elu * np.exp(np.minimum(q3, 0))) * (W3.T @ q6)
-    dq1 = np.where(q1 > 0, 1.0, alpha_prelu) * (W2.T @ dq3)
-    return 0.5 * q6 @ q6, {"W1": np.outer(dq1, x), "W2": np.outer(dq3, q2), "W3": np.outer(q6, q4)}
+    dq2 = W2.T @ dq3
+    dq1 = np.where(q1 > 0, 1.0, alpha_prelu) * dq2
+    return 0.5 * q6 @ q6, {"W1": np.outer(dq1, x), "W2": np.outer(dq3, q2), "W3": np.outer(q6, q4),
+                           "alpha_prelu": float(np.sum(dq2 * np.minimum(q1, 0.0)))}
 
 
 WRONG = [  # (exercise id, wrong answer, phrase the visible check's message must contain)

@@ -167,7 +167,8 @@ EXAM_GRAPH_BUGS = _named("exam_graph", {
 # ---- the exam network -----------------------------------------------------------------------------------
 def _exam(x, y, W1, W2, W3, alpha_prelu, alpha_elu, *, half=0.5, sign=1.0, prelu_max=False, elu_max=False,
           elu_overflow=False, elu_slope_no_exp=False, prelu_slope_relu=False, elu_at_zero_one=False,
-          prelu_at_zero_one=False, dW1_T=False, dW3_T=False, dW2_from_q1=False, dW3_from_q3=False, elu_skipped=False):
+          prelu_at_zero_one=False, dW1_T=False, dW3_T=False, dW2_from_q1=False, dW3_from_q3=False, elu_skipped=False,
+          dalpha_positive_side=False, dalpha_from_dq1=False):
     """The exam network written independently; every keyword switches on one known mistake."""
     with np.errstate(all="ignore"):
         q1 = W1 @ x
@@ -202,7 +203,9 @@ def _exam(x, y, W1, W2, W3, alpha_prelu, alpha_elu, *, half=0.5, sign=1.0, prelu
         dW2 = np.outer(dq3, q1 if dW2_from_q1 else q2)
         dq1 = (W2.T @ dq3) * prelu_slope
         dW1 = np.outer(x, dq1) if dW1_T else np.outer(dq1, x)
-    return float(L), {"W1": dW1, "W2": dW2, "W3": dW3}
+        dq2 = dq1 if dalpha_from_dq1 else W2.T @ dq3
+        dalpha = np.sum(dq2 * (np.maximum(q1, 0.0) if dalpha_positive_side else np.minimum(q1, 0.0)))
+    return float(L), {"W1": dW1, "W2": dW2, "W3": dW3, "alpha_prelu": float(dalpha)}
 
 
 def _exam_bug(**switch: bool) -> Callable[..., Any]:
@@ -238,6 +241,10 @@ EXAM_BUGS = _named("three_layer_prelu_elu", {
     "dW3 from q3": _exam_bug(dW3_from_q3=True),
     # no Hadamard product with ELU'(q3)
     "ELU' skipped": _exam_bug(elu_skipped=True),
+    # dL/dalpha summed over the units with q1 > 0 (dq2/dalpha is min(q1, 0), not max)
+    "dalpha from the positive side": _exam_bug(dalpha_positive_side=True),
+    # dL/dalpha from dq1 (after the Hadamard product with PReLU') instead of dq2
+    "dalpha from dq1": _exam_bug(dalpha_from_dq1=True),
 })
 
 
