@@ -5,7 +5,7 @@ grading parent process is the only writer (autograder.grade): `write_scores` wri
 transaction.
 """
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from autograder import settings
 
@@ -29,38 +29,26 @@ def open_gradebook(root: Path) -> Any:
     return Gradebook(s.db_url, s.course_id)
 
 
-def scores(root: Path, assignment: str) -> dict[str, dict[str, float]]:
-    """{student: {grade_id: score}} for every graded submission of `assignment` (score = manual or auto)."""
+def _per_student(root: Path, assignment: str, of_grades: Callable[[list[Any]], Any]) -> dict[str, Any]:
+    """{student: of_grades(every nbgrader Grade of their submission)} for every graded submission."""
     from nbgrader.api import MissingEntry
 
-    out: dict[str, dict[str, float]] = {}
     with open_gradebook(root) as gb:
         try:
             submissions = gb.assignment_submissions(assignment)
         except MissingEntry:
             return {}
-        for sub in submissions:
-            cells = {}
-            for nb in sub.notebooks:
-                for grade in nb.grades:
-                    cells[grade.name] = float(grade.score)
-            out[sub.student_id] = cells
-    return out
+        return {sub.student_id: of_grades([g for nb in sub.notebooks for g in nb.grades]) for sub in submissions}
+
+
+def scores(root: Path, assignment: str) -> dict[str, dict[str, float]]:
+    """{student: {grade_id: score}} for every graded submission of `assignment` (score = manual or auto)."""
+    return _per_student(root, assignment, lambda grades: {g.name: float(g.score) for g in grades})
 
 
 def needs_grading(root: Path, assignment: str) -> dict[str, list[str]]:
     """{student: [grade_id, ...]} of the cells (written answers) still waiting for a human grader."""
-    from nbgrader.api import MissingEntry
-
-    out: dict[str, list[str]] = {}
-    with open_gradebook(root) as gb:
-        try:
-            submissions = gb.assignment_submissions(assignment)
-        except MissingEntry:
-            return {}
-        for sub in submissions:
-            out[sub.student_id] = [g.name for nb in sub.notebooks for g in nb.grades if g.needs_manual_grade]
-    return out
+    return _per_student(root, assignment, lambda grades: [g.name for g in grades if g.needs_manual_grade])
 
 
 def max_points(root: Path, assignment: str) -> dict[str, float]:
