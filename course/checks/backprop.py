@@ -1,11 +1,14 @@
-"""Visible checks of assignment a3_backprop, part 1 (exercise ids ``backprop.*``).
+"""Checks of assignment a3_backprop, part 1 (exercise ids ``backprop.*``).
 
-Gates, the small graph, the ReLU layer with squared loss, the exam graph and the exam network. Fixed inputs
-live here, fixed expected values in course/expected/backprop.json. Gradients are also compared with centred
-differences (course.gradcheck) of the student's own loss, on inputs whose pre-activations are away from the
-kinks. Where an exercise calls the gates, the check hands it stand-in gates that differentiate NUMERICALLY,
-so a wrong gate costs only that gate's points. The exam graph's expected answer is stored as digests, so the
-file students receive does not spell it out.
+The gates, the small graph and the ReLU layer are exercise specs (course.checks.spec): one battery of case types
+drives the visible check (one public draw vs course/expected/backprop.json) and the hidden one (each student's draw
+vs solutions) — gates: a number, a vector, a matrix, ties x == y; the small graph: z > w, z < w, z == w; the layer:
+pre-activations of both signs (M != D), a square W, a pre-activation of exactly 0. Where an exercise calls the
+gates, the check hands it stand-in gates that differentiate NUMERICALLY, so a wrong gate costs only that gate's
+points. The exam graph and the exam network keep hand-written visible checks on fixed inputs (their hidden
+batteries are in autograder/checks/backprop.py): the exam graph's expected answer is stored as digests, so the
+file students receive does not spell it out, and the exam network's hidden cases are steered with PReLU itself;
+their gradients are also compared with centred differences of the student's own loss.
 """
 
 import hashlib
@@ -17,6 +20,7 @@ import numpy as np
 from course.checks import visible
 from course.checks.core import Call, as_array, assert_close, call_student, load_expected, with_globals
 from course.checks.core import call, check_shape, note_overflow, unpack_pair
+from course.checks.spec import Case, exercise
 from course.gradcheck import eval_numerical_gradient, rel_error
 
 GATES = ("add_gate", "mult_gate", "max_gate")
@@ -27,29 +31,6 @@ GRAD_TOL = 1e-7  # analytic vs centred differences (float64, h = 1e-5), inputs a
 
 
 # ---- fixed inputs ---------------------------------------------------------------------------------------
-def gate_inputs() -> dict[str, Any]:
-    """x, y, df (2, 3) with two ties x == y (entries (0, 1) and (1, 2)), and one scalar case."""
-    x = np.array([[1.5, -2.0, 0.3], [4.0, -1.0, 2.5]])
-    y = np.array([[-0.5, -2.0, 1.2], [3.0, 0.7, 2.5]])
-    df = np.array([[2.0, -3.0, 0.5], [-1.5, 4.0, 1.25]])
-    return {"x": x, "y": y, "df": df, "scalar": (3.0, -4.0, 2.0)}
-
-
-def small_graph_inputs() -> list[tuple[float, float, float, float]]:
-    """(x, y, z, w) draws: z < w, z > w, and one tie z == w (the last; the max gate routes it to w)."""
-    return [(-2.0, 5.0, -4.0, 2.0), (1.0, 2.0, 3.0, -1.0), (0.5, -3.5, 2.25, 2.5), (3.0, 1.0, -1.0, -2.0),
-            (2.5, -0.5, 1.5, 1.5)]
-
-
-def relu_layer_inputs() -> dict[str, np.ndarray]:
-    """W (4, 3), b (4,), x (3,), z (4,); pre-activations W x + b of both signs, all |.| >= 0.03."""
-    W = np.array([[0.5, -1.2, 0.3], [1.1, 0.4, -0.7], [-0.6, 0.9, 1.3], [0.2, -0.3, -1.5]])
-    b = np.array([0.1, -0.2, 0.05, 0.3])
-    x = np.array([1.0, -0.5, 0.8])
-    z = np.array([0.4, -0.1, 1.0, 0.5])
-    return {"W": W, "b": b, "x": x, "z": z}
-
-
 def three_layer_inputs() -> list[dict[str, Any]]:
     """Draws of the exam network: three well-scaled ones (|q1|, |q3| in [0.05, 3]) and one with large
     pre-activations of both signs (checked against expected values only: centred differences of a loss of
@@ -102,37 +83,53 @@ def gate_hints(gate: str, x: Any, y: Any, df: Any) -> tuple[list, list]:
             [tie, (lambda g, e: np.allclose(g, 1.0 * (x <= y)), "multiply the indicator by df")])
 
 
-def _check_gate(gate: str, fn: Callable[..., Any]) -> None:
-    inputs, expected = gate_inputs(), load_expected("backprop")[gate]
-    x, y, df = inputs["x"], inputs["y"], inputs["df"]
-    c = call(fn, x, y, df)
-    dx, dy = unpack_pair(f"{gate}(x, y, df)", c.value, "(dx, dy)")
-    hints_x, hints_y = gate_hints(gate, x, y, df)
-    assert_close(f"{gate} dx", dx, np.array(expected["dx"]), rtol=1e-12, atol=0, hints=hints_x, call=c)
-    assert_close(f"{gate} dy", dy, np.array(expected["dy"]), rtol=1e-12, atol=0, hints=hints_y, call=c)
-    sx, sy, sdf = inputs["scalar"]
-    c = call(fn, sx, sy, sdf)
-    dx, dy = unpack_pair(f"{gate}({sx}, {sy}, {sdf})", c.value, "(dx, dy)")
-    assert_close(f"{gate}({sx}, {sy}, {sdf}) dx", dx, np.array(expected["scalar_dx"]), rtol=1e-12, atol=0, call=c)
-    assert_close(f"{gate}({sx}, {sy}, {sdf}) dy", dy, np.array(expected["scalar_dy"]), rtol=1e-12, atol=0, call=c)
+def signed(rng: np.random.Generator, size: int, low: float, high: float) -> np.ndarray:
+    """`size` magnitudes in [low, high] with random signs, at least one of each sign when size >= 2."""
+    signs = rng.choice([-1.0, 1.0], size=size)
+    if size >= 2:
+        signs[:2] = 1.0, -1.0
+        signs = rng.permutation(signs)
+    return signs * rng.uniform(low, high, size=size)
 
 
-@visible("backprop.add_gate")
-def check_add_gate(add_gate: Callable[..., Any]) -> None:
-    """The add gate distributes df, on fixed arrays and one scalar case."""
-    _check_gate("add_gate", add_gate)
+def _gate_case(rng: np.random.Generator, shape: tuple[int, ...], ties: bool = False) -> Case:
+    """x, y of `shape` (scales 0.1 .. 100; x != y by at least 1e-3 of the scale unless a tie), df with every
+    |entry| in [0.1, 3] (far from 0 and from 1 as a whole: a missing df shows)."""
+    scale = 10.0 ** rng.uniform(-1, 2)
+    x = rng.normal(size=shape) * scale
+    y = x + signed(rng, int(np.prod(shape)), 1e-3 * scale, 2 * scale).reshape(shape)
+    if ties:
+        tie = rng.random(shape) < 0.35
+        tie.flat[:2] = True
+        y = np.where(tie, x, y)
+    df = signed(rng, int(np.prod(shape)), 0.1, 3.0).reshape(shape)
+    return {"x": x, "y": y, "df": df}
 
 
-@visible("backprop.mult_gate")
-def check_mult_gate(mult_gate: Callable[..., Any]) -> None:
-    """The multiply gate switches its inputs, on fixed arrays and one scalar case."""
-    _check_gate("mult_gate", mult_gate)
+GATE_CASES = {
+    "numbers (Python floats)": lambda rng: _gate_case(rng, ()),
+    "a vector": lambda rng: _gate_case(rng, (int(rng.integers(2, 9)),)),
+    "a matrix": lambda rng: _gate_case(rng, (int(rng.integers(2, 5)), int(rng.integers(2, 5)))),
+    "ties x == y": lambda rng: _gate_case(rng, (int(rng.integers(4, 10)),), ties=True),
+}
 
 
-@visible("backprop.max_gate")
-def check_max_gate(max_gate: Callable[..., Any]) -> None:
-    """The max gate routes df to the larger input (ties to y), on fixed arrays with two ties."""
-    _check_gate("max_gate", max_gate)
+def gate_run(case: Case, fn: Callable[..., Any]) -> dict[str, Any]:
+    """(dx, dy) of a gate, with Python floats for the case "numbers"."""
+    args = [case[v] if np.ndim(case[v]) else float(case[v]) for v in ("x", "y", "df")]
+    dx, dy = unpack_pair(getattr(fn, "__name__", "gate"), call(fn, *args).value, "(dx, dy)")
+    return {"dx": dx, "dy": dy}
+
+
+def gate_spec(gate: str) -> dict[str, Any]:
+    """run, schema and hints of one gate (its hints: gate_hints)."""
+    return dict(run=gate_run, schema=lambda case: {v: (np.shape(case["x"]), "float") for v in ("dx", "dy")},
+                hints=lambda case, name: gate_hints(gate, case["x"], case["y"], case["df"])[name == "dy"])
+
+
+exercise("backprop.add_gate", GATE_CASES, **gate_spec("add_gate"))
+exercise("backprop.mult_gate", GATE_CASES, **gate_spec("mult_gate"))
+exercise("backprop.max_gate", GATE_CASES, **gate_spec("max_gate"))
 
 
 # ---- the small graph ------------------------------------------------------------------------------------
@@ -178,17 +175,27 @@ def run_small_graph(fn: Callable[..., Any], draw: tuple, gates: dict[str, Callab
     return c, f, [as_array(f"small_graph_backward{draw} {n}", g, ()) for n, g in zip(("dx", "dy", "dz", "dw"), grads)]
 
 
-@visible("backprop.small_graph_backward")
-def check_small_graph_backward(small_graph_backward: Callable[..., Any]) -> None:
-    """f and (dx, dy, dz, dw) for f = (x + y) max(z, w) on fixed draws (one a tie z == w), run with stand-in gates
-    that differentiate numerically (one-sided for max, so a tie goes to w)."""
-    expected = load_expected("backprop")["small_graph_backward"]
-    for k, draw in enumerate(small_graph_inputs()):
-        c, f, grads = run_small_graph(small_graph_backward, draw, TIE_AWARE_GATES)
-        f_hints, grad_hints = small_graph_hints(*draw)
-        assert_close(f"small_graph_backward{draw} f", f, np.array(expected["f"][k]), call=c, hints=f_hints)
-        assert_close(f"small_graph_backward{draw} (dx, dy, dz, dw)", np.array(grads), np.array(expected["grads"][k]),
-                     call=c, hints=grad_hints)
+def _small_graph_case(order: str) -> Callable[[np.random.Generator], dict[str, Any]]:
+    """One draw (x, y, z, w) with z > w, z < w or z == w; q = x + y, m = max(z, w) and f = q m are at least 0.1
+    from 0 and from 1 (so a gradient that starts from f, or skips a switch, shows), |z - w| >= 0.1 off ties."""
+
+    def make(rng: np.random.Generator) -> dict[str, Any]:
+        while True:
+            x, y, z, w = (float(v) for v in rng.normal(size=4) * 10.0 ** rng.uniform(-0.5, 1.5))
+            if order == "tie":
+                w = z
+            elif (z > w) != (order == "z > w"):
+                z, w = w, z
+            q, m = x + y, max(z, w)
+            far = [abs(v) >= 0.1 and abs(v - 1) >= 0.1 for v in (q, m, q * m)]
+            if all(far) and (order == "tie" or abs(z - w) >= 0.1):
+                return {"draw": np.array([x, y, z, w])}
+
+    return make
+
+
+SMALL_GRAPH_CASES = {"z > w": _small_graph_case("z > w"), "z < w": _small_graph_case("z < w"),
+                     "a tie z == w": _small_graph_case("tie")}
 
 
 def small_graph_hints(x: float, y: float, z: float, w: float) -> tuple[list, list]:
@@ -200,6 +207,17 @@ def small_graph_hints(x: float, y: float, z: float, w: float) -> tuple[list, lis
         (lambda g, e: np.allclose(g[:2], e[:2]), "dz, dw: the max gate's upstream gradient is dm = df * q "
                                                  "(the mult gate switches), with q = x + y"),
         (lambda g, e: np.allclose(g[2:], e[2:]), "dx, dy: the add gate distributes dq = df * max(z, w)")])
+
+
+def run_small_graph_spec(case: Case, fn: Callable[..., Any]) -> dict[str, Any]:
+    """f and (dx, dy, dz, dw) with the stand-in gates (no reference code in the kernel): only the chaining counts."""
+    _, f, grads = run_small_graph(fn, tuple(float(v) for v in case["draw"]), TIE_AWARE_GATES)
+    return {"f": f, "grads": np.array(grads, dtype=float)}
+
+
+exercise("backprop.small_graph_backward", SMALL_GRAPH_CASES, run=run_small_graph_spec,
+         schema=lambda case: {"f": ((), "float"), "grads": ((4,), "float")},
+         hints=lambda case, name: small_graph_hints(*(float(v) for v in case["draw"]))[name == "grads"])
 
 
 # ---- one layer with squared loss ------------------------------------------------------------------------
@@ -214,35 +232,58 @@ def _grads_dict(name: str, grads: Any, shapes: dict[str, tuple[int, ...]]) -> di
             for k, s in shapes.items()}
 
 
-@visible("backprop.relu_layer_squared_loss")
-def check_relu_layer_squared_loss(relu_layer_squared_loss: Callable[..., Any]) -> None:
-    """Loss against a fixed value; dW, db, dx against centred differences and fixed values."""
-    a, expected = relu_layer_inputs(), load_expected("backprop")["relu_layer_squared_loss"]
-    shapes = {"W": a["W"].shape, "b": a["b"].shape, "x": a["x"].shape}
-    c = call(relu_layer_squared_loss, a["W"], a["b"], a["x"], a["z"])
-    loss, grads = unpack_pair("relu_layer_squared_loss(W, b, x, z)", c.value, "(loss, grads)")
-    loss = check_shape("loss", None if loss is None else np.asarray(loss, dtype=float), (), "the loss is one number")
-    assert_close("relu_layer_squared_loss loss", loss, np.array(expected["loss"]), rtol=1e-7, atol=1e-10, call=c,
-                 hints=[(lambda g, e: np.isclose(g, 2 * e) or np.isclose(g, 0.5 * e),
-                         "l = ||h - z||^2 is the plain sum of squares (no 1/2, no 2)")])
-    grads = _grads_dict("relu_layer_squared_loss", grads, shapes)
-    for name in ("W", "b", "x"):
-        def loss_of(v: np.ndarray, name: str = name) -> float:
-            value = call_student(relu_layer_squared_loss, *[v if k == name else a[k] for k in "Wbxz"]).value[0]
-            return float(value)
+def _relu_layer_case(square: bool = False, zero: bool = False) -> Callable[[np.random.Generator], dict[str, Any]]:
+    """W (M, D) of scale s (0.1 .. 100), x (D,), b chosen so that q = W x + b has entries of both signs with
+    |q| in [0.1 s, 3 s] (or, for `zero`, a zero row of W and b, so q_0 is EXACTLY 0), z with |z| in [0.1 s, 3 s]."""
 
-        num = eval_numerical_gradient(loss_of, a[name].copy())
-        err = rel_error(grads[name], num)
-        want = np.array(expected[f"d{name}"])
-        if not err <= GRAD_TOL:
-            half = np.allclose(grads[name], want / 2)
-            raise AssertionError(f"relu_layer_squared_loss grads[{name!r}] disagrees with the numerical gradient: "
-                                 f"relative error {err:.2e} > {GRAD_TOL:g}.\n  Hint: "
-                                 + ("the gradient is half the right one: grad_h l = 2 (h - z)" if half else
-                                    "grad_h l = 2 (h - z); through the ReLU take the Hadamard product with "
-                                    "ReLU'(q) = 1(q > 0), q = W x + b; then dW = dq x^T, db = dq, dx = W^T dq")
-                                 + c.notes())
-        assert_close(f"relu_layer_squared_loss grads[{name!r}]", grads[name], want, rtol=1e-7, atol=1e-10, call=c)
+    def make(rng: np.random.Generator) -> dict[str, Any]:
+        M = int(rng.integers(2, 7))
+        D = M if square else int(rng.choice([v for v in range(1, 8) if v != M]))
+        s = 10.0 ** rng.uniform(-1, 2)
+        W, x = s * rng.normal(size=(M, D)), rng.normal(size=D)
+        q = signed(rng, M, 0.1 * s, 3 * s)
+        b = q - W @ x
+        if zero:
+            k = int(rng.integers(M))
+            W[k], b[k] = 0.0, 0.0
+        return {"W": W, "b": b, "x": x, "z": signed(rng, M, 0.1 * s, 3 * s)}
+
+    return make
+
+
+RELU_LAYER_CASES = {"pre-activations of both signs (M != D)": _relu_layer_case(),
+                    "a square W (M == D)": _relu_layer_case(square=True),
+                    "a pre-activation of exactly 0": _relu_layer_case(zero=True)}
+
+
+def relu_layer_run(case: Case, fn: Callable[..., Any]) -> dict[str, Any]:
+    c = call(fn, case["W"], case["b"], case["x"], case["z"])
+    loss, grads = unpack_pair("relu_layer_squared_loss(W, b, x, z)", c.value, "(loss, grads)")
+    grads = _grads_dict("relu_layer_squared_loss", grads, {k: case[k].shape for k in ("W", "b", "x")})
+    return {"loss": loss, **{f"d{k}": v for k, v in grads.items()}}
+
+
+def relu_layer_hints(case: Case, name: str) -> list:
+    if name == "loss":
+        return [(lambda g, e: np.isclose(g, 0.5 * e) or np.isclose(g, 2 * e),
+                 "l = ||h - z||^2 is the plain sum of squares (no 1/2, no 2)"),
+                (lambda g, e: np.isclose(g, np.sqrt(e)), "l is the SQUARED norm ||h - z||^2")]
+    hints = [(lambda g, e: np.allclose(g, e / 2), "the gradient is half the right one: grad_h l = 2 (h - z)"),
+             (lambda g, e: np.allclose(g, -e), "the gradient has the wrong sign: grad_h l = 2 (h - z)")]
+    if np.any(case["W"] @ case["x"] + case["b"] == 0):
+        hints.append((lambda g, e: True, "a unit has pre-activation exactly 0 here: ReLU'(0) = 0 (use q > 0)"))
+    return hints + [(lambda g, e: True, "through the ReLU take the Hadamard product with 1(q > 0), q = W x + b; then "
+                                        "dW = dq x^T (np.outer(dq, x)), db = dq, dx = W^T dq")]
+
+
+def relu_layer_atol(case: Case) -> float:
+    """1e-8, widened with the scale (sums of terms of size S carry rounding of ~1e-16 S each)."""
+    return 1e-8 + 1e-12 * float(np.abs(case["W"]).max()) ** 2 * 10
+
+
+exercise("backprop.relu_layer_squared_loss", RELU_LAYER_CASES, run=relu_layer_run,
+         schema=lambda case: {"loss": ((), "float"), **{f"d{k}": (case[k].shape, "float") for k in ("W", "b", "x")}},
+         hints=relu_layer_hints, atol=relu_layer_atol)
 
 
 # ---- the exam graph -------------------------------------------------------------------------------------

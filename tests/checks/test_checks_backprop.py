@@ -16,7 +16,7 @@ import pytest
 from autograder import expected as expected_builder
 from autograder.hidden import grading_secret, judge, record
 from course.checks import backprop as vis_backprop
-from course.checks import check, exercise_ids
+from course.checks import check, exercise_ids, spec
 from course.checks import layers as vis_layers
 from course.gradcheck import eval_numerical_gradient, rel_error
 from solutions import backprop, layers
@@ -297,20 +297,24 @@ def test_exam_graph_answer_is_not_spelled_out_in_the_student_files() -> None:
 
 
 def test_visible_inputs_stay_away_from_the_kinks() -> None:
-    """Fixed inputs: |x| >= 1e-3 for activations, |Wx + b| >= 0.03 for the ReLU layer, z != w in the small graph
-    but for its one tie (the last draw, graded with the one-sided stand-in max gate)."""
+    """Fixed inputs of the activation layers: |x| >= 1e-3."""
     for name in layers.ACTIVATIONS:
         for case in vis_layers.forward_cases(name) + vis_layers.backward_cases(name):
             x = case["args"][0] if "args" in case else (case["cache"][0] if isinstance(case["cache"], tuple)
                                                         else case["cache"])
             if name not in ("sigmoid", "tanh") or "args" in case:
                 assert np.min(np.abs(x)) >= 1e-3, (name, case["label"])
-    a = vis_backprop.relu_layer_inputs()
-    assert np.min(np.abs(a["W"] @ a["x"] + a["b"])) >= 0.03
-    draws = vis_backprop.small_graph_inputs()
-    assert all(z != w for _, _, z, w in draws[:-1]) and draws[-1][2] == draws[-1][3]
-    g = vis_backprop.gate_inputs()
-    assert np.sum(g["x"] == g["y"]) == 2  # the max gate's ties
+
+
+def test_visible_draws_of_the_specs_reach_the_kinks() -> None:
+    """The gates, small graph and ReLU layer draw every case type visibly too: the max gate's ties, the small
+    graph's tie z == w and a ReLU pre-activation of exactly 0 (the x <= 0 branch) are in the public draw."""
+    gates = dict(zip(spec.lookup("backprop.max_gate").cases, spec.visible_cases(spec.lookup("backprop.max_gate"))))
+    assert np.any(gates["ties x == y"]["x"] == gates["ties x == y"]["y"])
+    graph = spec.visible_cases(spec.lookup("backprop.small_graph_backward"))
+    assert any(c["draw"][2] == c["draw"][3] for c in graph)
+    layer = spec.visible_cases(spec.lookup("backprop.relu_layer_squared_loss"))
+    assert any(np.any(c["W"] @ c["x"] + c["b"] == 0) for c in layer)
 
 
 def test_three_layer_visible_draws_are_well_scaled_for_centred_differences() -> None:
@@ -368,6 +372,6 @@ def test_course_checks_import_neither_solutions_nor_autograder() -> None:
 
 def test_expected_files_are_plain_json() -> None:
     """The expected-value files parse as JSON with an entry for every visible check that reads them."""
-    for module, keys in (("backprop", {"add_gate", "exam_graph", "three_layer_prelu_elu"}),
+    for module, keys in (("backprop", {"backprop.add_gate", "exam_graph", "three_layer_prelu_elu"}),
                          ("layers", {"relu_forward", "prelu_backward", "sigmoid_cross_entropy"})):
         assert keys <= set(json.loads((expected_builder.EXPECTED_DIR / f"{module}.json").read_text()))
