@@ -1,7 +1,11 @@
-"""Visible checks of assignment a0_concepts (exercise ids ``concepts.*``).
+"""Checks of assignment a0_concepts (exercise ids ``concepts.*``).
 
-Fixed inputs are defined here; the expected outputs (and a few typical WRONG outputs, used only to pick a hint)
-live in course/expected/concepts.json, generated from the reference by ``python -m autograder.expected``.
+The losses, polynomial_features and fit_least_squares are exercise specs (course.checks.spec): their batteries
+(residuals of both signs with an outlier, large targets, N = 1; several classes, two classes, confidently wrong
+predictions; degrees 0, 1 and 2..9 with x = 0, x < 0, |x| > 1; reg = 0, reg > 0, reg > 0 with a singular X^T X) drive
+the visible and the hidden check. The split and the Gaussian classifier keep hand-written visible checks on fixed
+inputs (their hidden batteries are in autograder/checks/concepts.py); their expected outputs (and a few typical
+WRONG outputs, used only to pick a hint) live in course/expected/concepts.json.
 """
 
 from typing import Any, Callable
@@ -10,6 +14,7 @@ import numpy as np
 
 from course.checks import visible
 from course.checks.core import Call, as_array, assert_close, assert_equal_labels, call_student, load_expected
+from course.checks.spec import Case, exercise
 
 
 def _close(a: Any, b: Any) -> bool:
@@ -17,32 +22,6 @@ def _close(a: Any, b: Any) -> bool:
 
 
 # ---- fixed inputs ---------------------------------------------------------------------------------------
-def loss_inputs() -> dict[str, np.ndarray]:
-    """Regression targets y (9,) and predictions y_pred (9,) with one outlier; class probabilities p (6, 3)
-    (rows sum to 1) with labels y_class (6,) covering every class."""
-    rng = np.random.default_rng(40)
-    y = rng.normal(size=9)
-    y_pred = y + 0.5 * rng.normal(size=9)
-    y_pred[4] += 6.0  # an outlier: the squared loss weighs it far more than the absolute loss
-    scores = 1.5 * rng.normal(size=(6, 3))
-    p = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
-    return {"y_pred": y_pred, "y": y, "p": p, "y_class": np.array([0, 1, 2, 2, 1, 0])}
-
-
-def polynomial_inputs() -> dict[str, Any]:
-    """x (7,) with 0, negatives and |x| > 1; the degrees to try."""
-    return {"x": np.array([-1.5, -1.0, -0.25, 0.0, 0.5, 1.0, 2.0]), "degrees": [0, 1, 3, 5]}
-
-
-def least_squares_inputs() -> dict[str, Any]:
-    """X (12, 3) of full rank; X_dup (12, 4) = X with its column 1 repeated (rank 3: X^T X is singular)."""
-    rng = np.random.default_rng(41)
-    X = rng.normal(size=(12, 3))
-    y = X @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.normal(size=12)
-    X_dup = np.column_stack([X, X[:, 1]])
-    return {"X": X, "y": y, "reg": 0.5, "X_dup": X_dup, "reg_dup": 0.1}
-
-
 def split_inputs() -> dict[str, Any]:
     """X (23, 2) whose first column is the row id, y = 100 + id; fractions whose sizes need rounding, both up
     (0.2·23 = 4.6 → 5 validation rows, 0.11·23 = 2.53 → 3 test rows, so truncating loses rows and the training size
@@ -87,102 +66,228 @@ def predict_gaussian_inputs() -> dict[str, Any]:
             "X": np.vstack([near, far]), "far": np.arange(16, 20)}
 
 
-# ---- cost functions -------------------------------------------------------------------------------------
-def _scalar_loss(name: str, fn: Callable[..., Any], args: tuple, expected: float, hints: list) -> None:
-    call = call_student(fn, *args)
-    value = call.value
-    if isinstance(value, np.ndarray) and value.shape != ():
-        raise AssertionError(f"{name}: expected one number (the average over the N samples), got an array of "
-                             f"shape {value.shape} — did you forget to average with np.mean?")
-    assert_close(name, value, np.array(expected), hints=hints, call=call)
+# ---- cost functions and model complexity (exercise specs) -----------------------------------------
+def _residuals(rng: np.random.Generator, N: int, scale: float) -> Case:
+    """Targets y of `scale`; residuals of both signs (at least two of each when N >= 4) and one outlier of 20·scale."""
+    y = scale * rng.normal(size=N)
+    r = scale * 10 ** rng.uniform(-1, 0, size=N) * rng.permutation(np.resize([1.0, -1.0], N))
+    if N > 1:
+        r[int(rng.integers(N))] += 20 * scale * rng.choice([-1.0, 1.0])
+    return {"y_pred": y + r, "y": y}
 
 
-@visible("concepts.squared_loss")
-def check_squared_loss(squared_loss: Callable[..., Any]) -> None:
-    """Mean squared error on fixed residuals with one outlier."""
-    inp, exp = loss_inputs(), load_expected("concepts")["losses"]
-    N = len(inp["y"])
-    hints = [
-        (lambda g, e: _close(g, N * e), "this is the SUM of the squared residuals: average them (divide by N)"),
-        (lambda g, e: _close(g, e / 2), "that is half the mean squared error: drop the factor 1/2"),
-        (lambda g, e: _close(g, np.sqrt(e)), "that is the root of the mean squared error: do not take the root"),
-        (lambda g, e: _close(g, exp["absolute"]), "this is the mean ABSOLUTE error: square the residuals instead"),
-    ]
-    _scalar_loss("squared_loss(y_pred, y)", squared_loss, (inp["y_pred"], inp["y"]), exp["squared"], hints)
+def _mixed_residuals(rng: np.random.Generator) -> Case:
+    """N in 5..60 at a scale of 0.1..10, residuals of both signs, one outlier (mean ≠ median, |mean r| ≠ mean |r|)."""
+    return _residuals(rng, int(rng.integers(5, 61)), float(10 ** rng.uniform(-1, 1)))
 
 
-@visible("concepts.absolute_loss")
-def check_absolute_loss(absolute_loss: Callable[..., Any]) -> None:
-    """Mean absolute error on fixed residuals with one outlier."""
-    inp, exp = loss_inputs(), load_expected("concepts")["losses"]
-    N = len(inp["y"])
-    hints = [
-        (lambda g, e: _close(g, N * e), "this is the SUM of the absolute residuals: average them (divide by N)"),
-        (lambda g, e: _close(g, exp["squared"]), "this is the mean SQUARED error: take |y_pred - y| instead"),
-        (lambda g, e: _close(np.abs(g), abs(np.mean(inp["y_pred"] - inp["y"]))),
-         "this is |mean residual|: take the absolute value of each residual BEFORE averaging"),
-    ]
-    _scalar_loss("absolute_loss(y_pred, y)", absolute_loss, (inp["y_pred"], inp["y"]), exp["absolute"], hints)
+def _large_targets(rng: np.random.Generator) -> Case:
+    """N in 2..10 at a scale of 100..1000, residuals of both signs, one outlier."""
+    return _residuals(rng, int(rng.integers(2, 11)), float(10 ** rng.uniform(2, 3)))
 
 
-@visible("concepts.cross_entropy")
-def check_cross_entropy(cross_entropy: Callable[..., Any]) -> None:
-    """Mean negative log-probability of the true class on fixed probabilities."""
-    inp, exp = loss_inputs(), load_expected("concepts")["losses"]
-    N = len(inp["y_class"])
-    hints = [
-        (lambda g, e: _close(g, -e), "the sign is wrong: log p <= 0, so the loss is MINUS the mean log-probability"),
-        (lambda g, e: _close(g, N * e), "this is the sum over samples: average it (divide by N)"),
-        (lambda g, e: _close(g, e / np.log(10)) or _close(g, e / np.log(2)), "use the natural logarithm np.log"),
-        (lambda g, e: _close(g, exp["cross_entropy_all_classes"]),
-         "you summed log p over ALL classes: take only the true class's probability p[i, y[i]] "
-         "(fancy indexing: p[np.arange(N), y])"),
-    ]
-    _scalar_loss("cross_entropy(p, y)", cross_entropy, (inp["p"], inp["y_class"]), exp["cross_entropy"], hints)
+def _single_sample(rng: np.random.Generator) -> Case:
+    """N = 1 (the mean of one residual; the result is still one number)."""
+    return _residuals(rng, 1, float(10 ** rng.uniform(-1, 1)))
 
 
-# ---- model complexity -----------------------------------------------------------------------------------
-@visible("concepts.polynomial_features")
-def check_polynomial_features(polynomial_features: Callable[..., Any]) -> None:
-    """Powers x^0..x^degree of fixed points, for several degrees (0 included)."""
-    inp, exp = polynomial_inputs(), load_expected("concepts")["polynomial_features"]
-    x, N = inp["x"], len(inp["x"])
-    for degree in inp["degrees"]:
-        name = f"polynomial_features(x, degree={degree})"
-        call = call_student(polynomial_features, x, degree)
-        got = as_array(name, call.value)
-        if got.shape in {(N, degree), (N, degree + 2)}:
-            raise AssertionError(f"{name}: expected shape {(N, degree + 1)}, got {got.shape} — there are degree + 1 "
-                                 "columns x^0, x^1, ..., x^degree (column 0 is all ones)" + call.notes())
-        hints = [(lambda g, e: np.allclose(g, e[:, ::-1]),
-                  "the columns are in decreasing order: column k must be x**k (np.vander needs increasing=True)")]
-        assert_close(name, got, np.array(exp[f"degree={degree}"]), rtol=1e-12, atol=1e-12, hints=hints, call=call)
+REGRESSION_CASES = {"residuals of both signs with an outlier (N >= 5)": _mixed_residuals,
+                    "large targets (scale 100..1000)": _large_targets,
+                    "a single sample (N = 1)": _single_sample}
 
 
-@visible("concepts.fit_least_squares")
-def check_fit_least_squares(fit_least_squares: Callable[..., Any]) -> None:
-    """Least squares without and with regularization, and with a rank-deficient X (duplicated column) and reg > 0."""
-    inp, exp = least_squares_inputs(), load_expected("concepts")["fit_least_squares"]
-    call = call_student(fit_least_squares, inp["X"], inp["y"], reg=0.0)
-    assert_close("fit_least_squares(X, y, reg=0)", call.value, np.array(exp["w_ols"]), call=call,
-                 hints=[(lambda g, e: g.shape == e.shape and _close(g, e[::-1]), "the weights are in reverse order")])
-    ignored = "you ignored reg: solve (X^T X + reg·I) w = X^T y"
-    call = call_student(fit_least_squares, inp["X"], inp["y"], reg=inp["reg"])
-    assert_close(f"fit_least_squares(X, y, reg={inp['reg']})", call.value, np.array(exp["w_ridge"]), call=call,
-                 hints=[(lambda g, e: _close(g, exp["w_ols"]), ignored),
-                        (lambda g, e: _close(g, exp["w_ridge_reg_times_N"]),
-                         "you added reg·N·I: the objective is ||Xw - y||² + reg·||w||², so add reg·I")])
+def _probabilities(rng: np.random.Generator, N: int, C: int, spread: float) -> np.ndarray:
+    scores = spread * rng.normal(size=(N, C))
+    p = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def _many_classes(rng: np.random.Generator) -> Case:
+    """N in 3..40, C in 3..8, softmax probabilities from almost uniform to confident, labels of at least two
+    classes."""
+    N, C = int(rng.integers(3, 41)), int(rng.integers(3, 9))
+    y = rng.integers(0, C, size=N)
+    y[:2] = rng.choice(C, size=2, replace=False)
+    return {"p": _probabilities(rng, N, C, float(10 ** rng.uniform(-1, 0.5))), "y": rng.permutation(y)}
+
+
+def _two_classes(rng: np.random.Generator) -> Case:
+    """C = 2 (the Bernoulli case), N in 2..30, both labels present."""
+    N = int(rng.integers(2, 31))
+    y = rng.permutation(np.concatenate([[0, 1], rng.integers(0, 2, size=N - 2)]))
+    return {"p": _probabilities(rng, N, 2, float(10 ** rng.uniform(-1, 0.5))), "y": y}
+
+
+def _confidently_wrong(rng: np.random.Generator) -> Case:
+    """N in 2..20, C in 2..6: every sample gives its true class a probability of 1e-5..1e-2 (another class is the
+    most probable)."""
+    N, C = int(rng.integers(2, 21)), int(rng.integers(2, 7))
+    y = rng.integers(0, C, size=N)
+    p, true = _probabilities(rng, N, C, 1.0), 10 ** rng.uniform(-5, -2, size=N)
+    rows = np.arange(N)
+    p[rows, y] = 0.0
+    p *= (1 - true)[:, None] / p.sum(axis=1, keepdims=True)
+    p[rows, y] = true
+    return {"p": p, "y": y}
+
+
+CROSS_ENTROPY_CASES = {"several classes and labels (N >= 3, C >= 3)": _many_classes,
+                       "two classes (the Bernoulli case)": _two_classes,
+                       "confidently wrong predictions (p of the true class 1e-5..1e-2)": _confidently_wrong}
+
+
+def _x_values(rng: np.random.Generator, N: int) -> np.ndarray:
+    """N >= 4 points at a scale of 0.1..3 with at least one 0, one negative and one |x| > 1."""
+    x = 10 ** rng.uniform(-1, 0.5) * rng.normal(size=N)
+    x[:3] = 0.0, -rng.uniform(0.1, 2.0), rng.choice([-1.0, 1.0]) * rng.uniform(1.2, 3.0)
+    return rng.permutation(x)
+
+
+def _degree_zero(rng: np.random.Generator) -> Case:
+    """degree = 0 (a single column of ones), N in 4..25."""
+    return {"x": _x_values(rng, int(rng.integers(4, 26))), "degree": 0}
+
+
+def _degree_one(rng: np.random.Generator) -> Case:
+    """degree = 1 (columns 1, x), N in 4..25."""
+    return {"x": _x_values(rng, int(rng.integers(4, 26))), "degree": 1}
+
+
+def _degree_high(rng: np.random.Generator) -> Case:
+    """degree in 2..9, N in 4..25 with x = 0, x < 0 and |x| > 1."""
+    return {"x": _x_values(rng, int(rng.integers(4, 26))), "degree": int(rng.integers(2, 10))}
+
+
+POLYNOMIAL_CASES = {"degree 0": _degree_zero, "degree 1": _degree_one,
+                    "degree 2..9 with x = 0, x < 0 and |x| > 1": _degree_high}
+
+
+def _regression_problem(rng: np.random.Generator, duplicated: bool) -> Case:
+    """Gaussian X (N >= D + 5 keeps cond(X) modest) at a scale of 0.1..10, D in 1..6; with `duplicated`, 1..3 of its
+    columns repeated (X^T X singular)."""
+    D = int(rng.integers(1, 7))
+    N = int(rng.integers(D + 5, 50))
+    scale = float(10 ** rng.uniform(-1, 1))
+    X = scale * rng.normal(size=(N, D))
+    y = X @ rng.normal(size=D) + rng.normal(size=N)
+    if duplicated:
+        X = np.column_stack([X, X[:, rng.integers(0, D, size=int(rng.integers(1, 4)))]])
+    return {"X": X, "y": y, "scale": scale}
+
+
+def _ols(rng: np.random.Generator) -> Case:
+    """reg = 0 (ordinary least squares), full-rank X."""
+    problem = _regression_problem(rng, duplicated=False)
+    return {"X": problem["X"], "y": problem["y"], "reg": 0.0}
+
+
+def _ridge(rng: np.random.Generator) -> Case:
+    """reg > 0: reg in 0.3..30 × scale² (a visible share of X^T X, never 1), full-rank X."""
+    problem = _regression_problem(rng, duplicated=False)
+    return {"X": problem["X"], "y": problem["y"], "reg": float(10 ** rng.uniform(-0.5, 1.5) * problem["scale"] ** 2)}
+
+
+def _ridge_singular(rng: np.random.Generator) -> Case:
+    """reg > 0 with duplicated columns (X^T X singular, X^T X + reg I positive definite), reg in 0.3..30 × scale²."""
+    problem = _regression_problem(rng, duplicated=True)
+    return {"X": problem["X"], "y": problem["y"], "reg": float(10 ** rng.uniform(-0.5, 1.5) * problem["scale"] ** 2)}
+
+
+LEAST_SQUARES_CASES = {"reg = 0, full-rank X": _ols, "reg > 0, full-rank X": _ridge,
+                       "reg > 0 and duplicated columns (X^T X singular)": _ridge_singular}
+
+
+def run_loss(case: Case, fn: Callable[..., Any]) -> dict[str, Any]:
+    """One number from a loss of (y_pred, y) or (p, y)."""
+    first = case["y_pred"] if "y_pred" in case else case["p"]
+    call = call_student(fn, first, case["y"])
+    if isinstance(call.value, np.ndarray) and call.value.shape != ():
+        raise AssertionError(f"expected one number (the average over the N samples), got an array of shape "
+                             f"{call.value.shape} — did you forget to average with np.mean?")
+    return {"loss": call}
+
+
+LOSS_SCHEMA = {"loss": ((), "float")}
+
+
+def squared_hints(case: Case, name: str) -> list:
+    N = len(case["y"])
+    return [(lambda g, e: N > 1 and _close(g, N * e), "this is the SUM of the squared residuals: average them "
+                                                       "(divide by N)"),
+            (lambda g, e: _close(g, e / 2), "that is half the mean squared error: drop the factor 1/2"),
+            (lambda g, e: _close(g, np.sqrt(e)), "that is the root of the mean squared error: do not take the root"),
+            (lambda g, e: True, "the squared loss is the mean of the SQUARED residuals (y_pred - y)**2")]
+
+
+def absolute_hints(case: Case, name: str) -> list:
+    N, r = len(case["y"]), case["y_pred"] - case["y"]
+    return [(lambda g, e: N > 1 and _close(g, N * e), "this is the SUM of the absolute residuals: average them "
+                                                       "(divide by N)"),
+            (lambda g, e: _close(np.abs(g), abs(np.mean(r))),
+             "this is |mean residual|: take the absolute value of each residual BEFORE averaging"),
+            (lambda g, e: True, "the absolute loss is the mean of |y_pred - y| (np.abs), not of the squares")]
+
+
+def cross_entropy_hints(case: Case, name: str) -> list:
+    p, N = case["p"], len(case["y"])
+    return [(lambda g, e: _close(g, -e), "the sign is wrong: log p <= 0, so the loss is MINUS the mean log-probability"),
+            (lambda g, e: N > 1 and _close(g, N * e), "this is the sum over samples: average it (divide by N)"),
+            (lambda g, e: _close(g, e / np.log(10)) or _close(g, e / np.log(2)), "use the natural logarithm np.log"),
+            (lambda g, e: _close(g, -np.mean(np.sum(np.log(p), axis=1))),
+             "you summed log p over ALL classes: take only the true class's probability p[i, y[i]] "
+             "(fancy indexing: p[np.arange(N), y])")]
+
+
+exercise("concepts.squared_loss", REGRESSION_CASES, run=run_loss, schema=lambda case: LOSS_SCHEMA, hints=squared_hints)
+exercise("concepts.absolute_loss", REGRESSION_CASES, run=run_loss, schema=lambda case: LOSS_SCHEMA,
+         hints=absolute_hints)
+exercise("concepts.cross_entropy", CROSS_ENTROPY_CASES, run=run_loss, schema=lambda case: LOSS_SCHEMA,
+         hints=cross_entropy_hints)
+
+
+def run_polynomial(case: Case, fn: Callable[..., Any]) -> dict[str, Any]:
+    x, degree = case["x"], case["degree"]
+    call = call_student(fn, x, degree)
+    got = as_array(f"polynomial_features(x, degree={degree})", call.value)
+    if got.shape in {(len(x), degree), (len(x), degree + 2)}:
+        raise AssertionError(f"polynomial_features(x, degree={degree}): expected shape {(len(x), degree + 1)}, got "
+                             f"{got.shape} — there are degree + 1 columns x^0, x^1, ..., x^degree (column 0 is all "
+                             "ones)" + call.notes())
+    return {"Phi": call}
+
+
+exercise("concepts.polynomial_features", POLYNOMIAL_CASES, run=run_polynomial,
+         schema=lambda case: {"Phi": ((len(case["x"]), case["degree"] + 1), "float")},
+         hints=lambda case, name: [(lambda g, e: np.allclose(g, e[:, ::-1]), "the columns are in decreasing order: "
+                                    "column k must be x**k (np.vander needs increasing=True)")])
+
+
+def run_least_squares(case: Case, fn: Callable[..., Any]) -> dict[str, Any]:
     try:
-        call = call_student(fit_least_squares, inp["X_dup"], inp["y"], reg=inp["reg_dup"])
-    except Exception as exc:  # noqa: BLE001 - a LinAlgError (or its replay, a ValueError naming it) gets a hint
-        if not (isinstance(exc, np.linalg.LinAlgError) or "LinAlgError" in str(exc)):
-            raise
-        raise AssertionError(f"fit_least_squares(X_dup, y, reg={inp['reg_dup']}) raised LinAlgError ({exc}) on an X "
-                             "with a duplicated column: with reg > 0, X^T X + reg·I is positive definite — did you "
-                             "leave out reg?") from None
-    assert_close(f"fit_least_squares(X_dup, y, reg={inp['reg_dup']}) with a duplicated column", call.value,
-                 np.array(exp["w_rank_deficient"]), call=call,
-                 hints=[(lambda g, e: _close(g, exp["w_rank_deficient_min_norm"]), ignored)])
+        return {"w": call_student(fn, case["X"], case["y"], reg=case["reg"])}
+    except Exception as exc:  # noqa: BLE001 - a LinAlgError (or its replay, naming it) gets a hint
+        if case["reg"] > 0 and (isinstance(exc, np.linalg.LinAlgError) or "LinAlgError" in str(exc)):
+            raise AssertionError(f"fit_least_squares(X, y, reg={case['reg']:.3g}) raised LinAlgError ({exc}): with "
+                                 "reg > 0, X^T X + reg·I is positive definite even when X^T X is singular — did you "
+                                 "leave out reg?") from None
+        raise
+
+
+def compare_least_squares(case: Case, got: dict[str, np.ndarray], want: dict[str, np.ndarray]) -> None:
+    """w within rtol 1e-6: correct solvers (solve, inv, lstsq on an augmented system) agree to ~cond²·eps."""
+    hints = [(lambda g, e: "~ols.w" in want and case["reg"] > 0 and _close(g, want["~ols.w"]),
+              "you ignored reg: solve (X^T X + reg·I) w = X^T y"),
+             (lambda g, e: "~reg_times_N.w" in want and _close(g, want["~reg_times_N.w"]),
+              "you added reg·N·I: the objective is ||Xw - y||² + reg·||w||², so add reg·I"),
+             (lambda g, e: g.shape == e.shape and _close(g, e[::-1]), "the weights are in reverse order")]
+    assert_close(f"fit_least_squares(X, y, reg={case['reg']:.3g}) → w", got["w"], want["w"], rtol=1e-6,
+                 atol=1e-8 * (1 + float(np.abs(want["w"]).max())), hints=hints)
+
+
+exercise("concepts.fit_least_squares", LEAST_SQUARES_CASES, run=run_least_squares,
+         schema=lambda case: {"w": ((case["X"].shape[1],), "float")}, compare=compare_least_squares,
+         variants={"ols": lambda case: {**case, "reg": 0.0},
+                   "reg_times_N": lambda case: {**case, "reg": case["reg"] * len(case["y"])}})
 
 
 # ---- train / validation / test ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from autograder import hidden
-from course.checks import check, exercise_ids
+from course.checks import check, exercise_ids, spec
 from course.checks import concepts as visible
 from course.checks.core import load_expected
 from solutions import concepts
@@ -226,10 +226,10 @@ def predict_with_densities(params, X):
 PLANTED = [
     ("squared_loss", sum_squared, ["SUM", "divide by N"]),
     ("squared_loss", root_mean_squared, ["root"]),
-    ("squared_loss", squared_as_absolute, ["ABSOLUTE", "square the residuals"]),
+    ("squared_loss", squared_as_absolute, ["mean of the SQUARED residuals"]),
     ("squared_loss", elementwise_squared, ["expected one number", "np.mean"]),
     ("absolute_loss", absolute_of_mean, ["|mean residual|", "BEFORE averaging"]),
-    ("absolute_loss", absolute_as_squared, ["SQUARED", "|y_pred - y|"]),
+    ("absolute_loss", absolute_as_squared, ["|y_pred - y|", "not of the squares"]),
     ("cross_entropy", cross_entropy_wrong_sign, ["sign"]),
     ("cross_entropy", cross_entropy_all_classes, ["ALL classes", "p[np.arange(N), y]"]),
     ("cross_entropy", cross_entropy_log10, ["natural logarithm"]),
@@ -267,21 +267,22 @@ def test_planted_bug_fails_with_teaching_message(name, buggy, phrases, capsys):
 
 
 def test_rank_deficient_case_without_reg_reports_the_singular_matrix():
-    """An answer that drops reg raises LinAlgError on the duplicated column; the check turns it into a hint."""
-    def solve_without_reg_unless_ols(X, y, reg=0.0):
-        if X.shape[1] == 4:
-            return np.linalg.solve(X.T @ X, X.T @ y)
-        return concepts.fit_least_squares(X, y, reg=reg)
+    """An answer that drops reg raises LinAlgError on the duplicated columns; the check turns it into a hint."""
+    def solve_without_reg(X, y, reg=0.0):
+        if np.linalg.matrix_rank(X) == X.shape[1]:  # right on the full-rank cases: only the singular one fails
+            return concepts.fit_least_squares(X, y, reg=reg)
+        return np.linalg.solve(X.T @ X, X.T @ y)
 
-    X = visible.least_squares_inputs()["X_dup"]
+    ex = spec.lookup("concepts.fit_least_squares")
+    case = dict(zip(ex.cases, spec.visible_cases(ex)))["reg > 0 and duplicated columns (X^T X singular)"]
     try:
-        np.linalg.solve(X.T @ X, X.T @ visible.least_squares_inputs()["y"])
+        np.linalg.solve(case["X"].T @ case["X"], case["X"].T @ case["y"])
     except np.linalg.LinAlgError:
         with pytest.raises(AssertionError, match="positive definite"):
-            check("concepts.fit_least_squares", solve_without_reg_unless_ols)
+            check("concepts.fit_least_squares", solve_without_reg)
     else:  # rounding hid the singularity on this machine: the garbage weights still fail the comparison
-        with pytest.raises(AssertionError, match="duplicated column"):
-            check("concepts.fit_least_squares", solve_without_reg_unless_ols)
+        with pytest.raises(AssertionError, match="ignored reg|entries differ"):
+            check("concepts.fit_least_squares", solve_without_reg)
 
 
 def test_a_correct_alternative_least_squares_passes():
@@ -317,23 +318,22 @@ def test_visible_inputs_make_every_hint_reachable():
 
 
 def test_expected_values_equal_independent_oracles():
-    """The shipped numbers equal numpy/sklearn-free recomputations: np.mean formulas, np.vander, lstsq, np.cov."""
+    """The shipped numbers equal independent recomputations: np.mean formulas, np.vander, an augmented lstsq, np.cov."""
     exp = load_expected("concepts")
-    li = visible.loss_inputs()
-    np.testing.assert_allclose(exp["losses"]["squared"], np.mean((li["y_pred"] - li["y"]) ** 2), rtol=1e-14)
-    np.testing.assert_allclose(exp["losses"]["absolute"], np.mean(np.abs(li["y_pred"] - li["y"])), rtol=1e-14)
-    np.testing.assert_allclose(exp["losses"]["cross_entropy"],
-                               -np.mean([np.log(li["p"][i, c]) for i, c in enumerate(li["y_class"])]), rtol=1e-14)
-    pi = visible.polynomial_inputs()
-    for d in pi["degrees"]:
-        np.testing.assert_allclose(exp["polynomial_features"][f"degree={d}"], np.vander(pi["x"], d + 1, increasing=True))
-    ls = visible.least_squares_inputs()
-    np.testing.assert_allclose(exp["fit_least_squares"]["w_ols"], np.linalg.lstsq(ls["X"], ls["y"], rcond=None)[0],
-                               rtol=1e-10)
-    D = ls["X_dup"].shape[1]
-    aug = np.linalg.lstsq(np.vstack([ls["X_dup"], np.sqrt(ls["reg_dup"]) * np.eye(D)]),
-                          np.concatenate([ls["y"], np.zeros(D)]), rcond=None)[0]
-    np.testing.assert_allclose(exp["fit_least_squares"]["w_rank_deficient"], aug, rtol=1e-8)
+    for name, oracle in (("squared_loss", lambda c: np.mean((c["y_pred"] - c["y"]) ** 2)),
+                         ("absolute_loss", lambda c: np.mean(np.abs(c["y_pred"] - c["y"]))),
+                         ("cross_entropy", lambda c: -np.mean([np.log(c["p"][i, k]) for i, k in enumerate(c["y"])])),
+                         ("polynomial_features", lambda c: np.vander(c["x"], c["degree"] + 1, increasing=True))):
+        ex = spec.lookup(f"concepts.{name}")
+        for label, case in zip(ex.cases, spec.visible_cases(ex)):
+            (want,) = exp[f"concepts.{name}"][label].values()
+            np.testing.assert_allclose(want, oracle(case), rtol=1e-12, atol=1e-300, err_msg=f"{name}: {label}")
+    ex = spec.lookup("concepts.fit_least_squares")
+    for label, case in zip(ex.cases, spec.visible_cases(ex)):
+        D = case["X"].shape[1]
+        aug = np.linalg.lstsq(np.vstack([case["X"], np.sqrt(case["reg"]) * np.eye(D)]),
+                              np.concatenate([case["y"], np.zeros(D)]), rcond=None)[0]
+        np.testing.assert_allclose(exp["concepts.fit_least_squares"][label]["w"], aug, rtol=1e-7, err_msg=label)
     gi = visible.gaussian_inputs()
     for c in range(3):
         Xc = gi["X"][gi["y"] == c]
@@ -417,10 +417,10 @@ def test_hidden_split_fractions_round_to_the_drawn_sizes():
 
 
 HIDDEN_PLANTED = [
-    ("squared_loss", sum_squared, "average over N"),
+    ("squared_loss", sum_squared, "divide by N"),
     ("absolute_loss", absolute_of_mean, "entries differ"),
     ("cross_entropy", cross_entropy_wrong_sign, "sign"),
-    ("polynomial_features", features_decreasing, "increasing powers"),
+    ("polynomial_features", features_decreasing, "increasing=True"),
     ("fit_least_squares", least_squares_reg_times_n, "entries differ"),
     ("train_val_test_split", split_without_shuffle, "not shuffled"),
     ("train_val_test_split", split_test_first, "differ|expected shape"),
